@@ -1,0 +1,1 @@
+"""The ``hwcore`` command line: one module per subcommand, ``main`` wires them."""

@@ -1,0 +1,70 @@
+"""Step 3, detect: ask each loaded platform plugin, one at a time, whether it is present."""
+
+from __future__ import annotations
+
+import time
+
+from hwcore.host.discovery import Candidate
+from hwcore.host.plugin_manager import HostPluginManager
+from hwcore.records.detection import DetectionResult, PlatformAbsent
+from hwcore.records.platform import PlatformInfo
+
+
+def detect_platforms(
+    pm: HostPluginManager, platforms: list[Candidate]
+) -> tuple[DetectionResult, ...]:
+    """Run every platform plugin's ``detect_platform`` once, in name order, timing each."""
+    impls = {impl.plugin_name: impl for impl in pm.hook.detect_platform.get_hookimpls()}
+    return tuple(
+        _detect(candidate, impls[candidate.name].function)
+        for candidate in sorted(platforms, key=lambda c: c.name)
+        if candidate.name in impls
+    )
+
+
+def _detect(candidate: Candidate, detect: object) -> DetectionResult:
+    start = time.perf_counter()
+    try:
+        answer = detect()  # type: ignore[operator]
+    except Exception as error:  # detection faults are recorded, never fatal on their own
+        seconds = time.perf_counter() - start
+        return _result(candidate, None, None, f"detect_platform raised {type(error).__name__}: {error}", seconds)
+    seconds = time.perf_counter() - start
+    if isinstance(answer, PlatformInfo):
+        if answer.name != candidate.name:
+            return _result(
+                candidate, None, None,
+                f"detect_platform returned PlatformInfo(name={answer.name!r}); the name must "
+                f"be the entry-point name {candidate.name!r}",
+                seconds,
+            )
+        return _result(candidate, answer, None, None, seconds)
+    if isinstance(answer, PlatformAbsent):
+        return _result(candidate, None, answer.reason, None, seconds)
+    if answer is None:
+        return _result(candidate, None, "detect_platform returned None (no reason given)", None, seconds)
+    return _result(
+        candidate, None, None,
+        f"detect_platform returned {type(answer).__name__}; return PlatformInfo, "
+        "PlatformAbsent or None",
+        seconds,
+    )
+
+
+def _result(
+    candidate: Candidate,
+    info: PlatformInfo | None,
+    reason: str | None,
+    error: str | None,
+    seconds: float,
+) -> DetectionResult:
+    return DetectionResult(
+        plugin=candidate.name,
+        distribution=candidate.distribution,
+        version=candidate.version,
+        present=info is not None,
+        info=info,
+        reason=reason,
+        error=error,
+        seconds=seconds,
+    )

@@ -1,0 +1,217 @@
+"""``Host``: the five steps (discover, load, detect, resolve, activate) for one process."""
+
+from __future__ import annotations
+
+import os
+import threading
+import warnings
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING
+
+from hwcore.errors import HwcoreError, HwcoreWarning
+from hwcore.host import discovery
+from hwcore.host.detection import detect_platforms
+from hwcore.host.discovery import Candidate
+from hwcore.host.environment import (
+    PLUGINS_VARIABLE,
+    read_platform_override,
+    read_plugin_allowlist,
+)
+from hwcore.host.loading import LoadOutcome, load_candidate
+from hwcore.host.plugin_manager import HostPluginManager
+from hwcore.host.resolution import resolve_platform
+from hwcore.records.detection import (
+    PLATFORM_GROUP,
+    DetectionReport,
+    DetectionResult,
+    PluginRecord,
+    PluginStatus,
+)
+from hwcore.records.platform import PlatformInfo
+
+if TYPE_CHECKING:
+    from hwcore.facade import Platform
+
+CORE_DEFAULTS_NAME = "hwcore.defaults"
+
+
+class Host:
+    """Discovers, loads, detects, resolves and activates plugins, once.
+
+    ``discover`` returns the candidates to consider (the installed entry points by
+    default; ``hwcore.testing`` passes its own); ``environ`` is where ``HWCORE_PLATFORM``
+    and ``HWCORE_PLUGINS`` are read.
+    """
+
+    def __init__(
+        self,
+        discover: Callable[[], Iterable[Candidate]] = discovery.scan_entry_points,
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
+        self._discover = discover
+        self._environ = os.environ if environ is None else environ
+        self._lock = threading.Lock()
+        self._resolved = False
+        self._failure: HwcoreError | None = None
+        self.plugin_manager = HostPluginManager()
+        self.report = DetectionReport((), (), None, None, None, "not resolved yet")
+        self._platform_info: PlatformInfo | None = None
+        self._providers: dict[str, str] = {}
+        self._facade: Platform | None = None
+
+    # ------------------------------------------------------------------ public
+
+    def resolve(self) -> HostPluginManager:
+        """Run the five steps once (thread-safe); return the activated plugin manager.
+
+        A failure is kept and raised again on every later call, with the same report.
+        """
+        if not self._resolved:
+            with self._lock:
+                if not self._resolved:
+                    try:
+                        self._run()
+                    except HwcoreError as error:
+                        self._failure = error
+                    self._resolved = True
+        if self._failure is not None:
+            raise self._failure
+        return self.plugin_manager
+
+    @property
+    def platform_info(self) -> PlatformInfo:
+        self.resolve()
+        assert self._platform_info is not None
+        return self._platform_info
+
+    def platform(self) -> Platform:
+        """The typed facade over this host's resolved hooks (built once)."""
+        from hwcore.facade import Platform
+
+        if self._facade is None:
+            self._facade = Platform(self)
+        return self._facade
+
+    def provider_of(self, plugin_name: str) -> str:
+        """``"hwcore-cuda 0.1.0"`` for a registered plugin name (``hwcore`` for the core)."""
+        return self._providers.get(plugin_name, plugin_name)
+
+    def inspect(self) -> DetectionReport:
+        """The detection report, resolving first if needed, even when resolution fails."""
+        try:
+            self.resolve()
+        except HwcoreError:
+            pass
+        return self.report
+
+    # ----------------------------------------------------------------- the steps
+
+    def _run(self) -> None:
+        from hwcore.defaults import CoreDefaults
+
+        override = read_platform_override(self._environ)
+        allowlist = read_plugin_allowlist(self._environ)
+        candidates = list(self._discover())
+        kept, excluded, unknown = discovery.split_allowlist(candidates, allowlist)
+        if unknown:
+            known = ", ".join(sorted({c.name for c in candidates})) or "none"
+            warnings.warn(
+                f"{PLUGINS_VARIABLE} names {', '.join(unknown)}, which matches no installed "
+                f"hwcore plugin (installed: {known}); check the spelling.",
+                HwcoreWarning,
+                stacklevel=4,
+            )
+        unique, duplicates = discovery.split_duplicates(kept)
+        outcomes = {c.name: load_candidate(c, self.plugin_manager) for c in unique}
+        loaded_platforms = [
+            c for c in unique if c.group == PLATFORM_GROUP and outcomes[c.name].error is None
+        ]
+        detections = detect_platforms(self.plugin_manager, loaded_platforms)
+        self._providers = {c.name: c.provider for c in unique}
+        self._providers[CORE_DEFAULTS_NAME] = "hwcore (core defaults)"
+
+        records = _records(candidates, excluded, duplicates, outcomes, detections)
+        draft = DetectionReport(records, detections, override, allowlist, None, "")
+        try:
+            resolution = resolve_platform(draft)
+        except HwcoreError as error:
+            self.report = DetectionReport(records, detections, override, allowlist, None, str(error).splitlines()[0])
+            raise error from _cause(outcomes, override)
+        self._activate(resolution.active, loaded_platforms, detections)
+        self.plugin_manager.register(CoreDefaults(self), name=CORE_DEFAULTS_NAME)
+        self.report = DetectionReport(
+            _mark_active(records, resolution.active, loaded_platforms),
+            detections, override, allowlist, resolution.active, resolution.decision,
+        )
+        self._warn_unneeded_failures(self.report)
+
+    def _activate(
+        self, active: str, platforms: list[Candidate], detections: tuple[DetectionResult, ...]
+    ) -> None:
+        for candidate in platforms:
+            if candidate.name != active:
+                self.plugin_manager.set_blocked(candidate.name)
+        self._platform_info = next(d.info for d in detections if d.plugin == active)
+
+    def _warn_unneeded_failures(self, report: DetectionReport) -> None:
+        problems = [r for r in report.plugins if r.status in (PluginStatus.FAILED, PluginStatus.DUPLICATE)]
+        problems += [
+            r for r in report.plugins
+            if any(d.plugin == r.name and d.error for d in report.detections)
+        ]
+        for record in problems:
+            error = record.error or next(d.error for d in report.detections if d.plugin == record.name)
+            warnings.warn(
+                f"hwcore plugin {record.name!r} from {record.provider} was skipped: {error}. "
+                f"Fix or uninstall {record.distribution}; `hwcore plugins` lists every plugin.",
+                HwcoreWarning,
+                stacklevel=5,
+            )
+
+
+def _records(
+    candidates: list[Candidate],
+    excluded: list[Candidate],
+    duplicates: dict[str, list[Candidate]],
+    outcomes: dict[str, LoadOutcome],
+    detections: tuple[DetectionResult, ...],
+) -> tuple[PluginRecord, ...]:
+    excluded_ids = {id(c) for c in excluded}
+    records = []
+    for c in candidates:
+        error: str | None = None
+        if id(c) in excluded_ids:
+            status = PluginStatus.EXCLUDED
+        elif c.name in duplicates:
+            status = PluginStatus.DUPLICATE
+            others = [d.provider for d in duplicates[c.name] if d is not c]
+            error = (
+                f"the entry-point name {c.name!r} is also offered by {', '.join(others)}; "
+                "uninstall one of them"
+            )
+        elif outcomes[c.name].error is not None:
+            status, error = PluginStatus.FAILED, outcomes[c.name].error
+        elif c.group == PLATFORM_GROUP:
+            status = PluginStatus.INACTIVE
+        else:
+            status = PluginStatus.LOADED
+        records.append(PluginRecord(c.name, c.group, c.value, c.distribution, c.version, status, error))
+    return tuple(records)
+
+
+def _mark_active(
+    records: tuple[PluginRecord, ...], active: str, platforms: list[Candidate]
+) -> tuple[PluginRecord, ...]:
+    return tuple(
+        PluginRecord(r.name, r.group, r.value, r.distribution, r.version, PluginStatus.ACTIVE, r.error)
+        if r.name == active and r.status is PluginStatus.INACTIVE
+        else r
+        for r in records
+    )
+
+
+def _cause(outcomes: dict[str, LoadOutcome], override: str | None) -> BaseException | None:
+    """The forced plugin's own exception, so ``--debug`` shows its traceback."""
+    if override is None or override not in outcomes:
+        return None
+    return outcomes[override].exception
