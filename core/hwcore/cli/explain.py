@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from hwcore.cli.output import print_json
+from hwcore.cli.output import print_error, print_json
 
 HELP = "show the detection report"
 
@@ -14,14 +14,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from hwcore.errors import HwcoreError
     from hwcore.host import get_host
 
-    report = get_host().inspect()
+    host = get_host()
+    report = host.inspect()
+    failure: HwcoreError | None = None
+    try:
+        host.resolve()
+    except HwcoreError as error:
+        failure = error
     if args.json:
-        print_json({"ok": report.active is not None, "detection": report.to_dict()})
+        payload: dict[str, object] = {"ok": failure is None, "detection": report.to_dict()}
+        if failure is not None:
+            payload["error"] = {"type": type(failure).__name__, "message": str(failure)}
+        print_json(payload)
     else:
         print("Detection report:")
         print(report.render())
-    if report.active is None:
-        get_host().resolve()  # raises the resolution error; main prints it
-    return 0
+        if failure is not None:
+            print_error(str(failure))
+    return 0 if failure is None else 1

@@ -1,6 +1,6 @@
 """``hwcore`` entry point: parse, dispatch to a subcommand module, turn errors into exit codes.
 
-Each subcommand module exposes ``HELP`` (one line), ``add_arguments(parser)`` and
+Each subcommand module exposes ``add_arguments(parser)`` and
 ``run(args) -> int``. Modules are imported only when their subcommand runs, so
 ``hwcore info`` pays for nothing else.
 """
@@ -30,7 +30,8 @@ SUBCOMMANDS = {
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser; only ``command``'s module is imported to add its own options."""
     parser = argparse.ArgumentParser(
         prog="hwcore",
         description="The hardware-platform layer: what is installed, detected and chosen.",
@@ -41,7 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--json", action="store_true", help="print one JSON document")
         sub.add_argument("--debug", action="store_true", help="show tracebacks of failures")
         sub.set_defaults(module_name=module_name)
-        _module(module_name).add_arguments(sub)
+        if name == command:
+            _module(module_name).add_arguments(sub)
     return parser
 
 
@@ -50,7 +52,9 @@ def _module(name: str):  # type: ignore[no-untyped-def]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    command = next((arg for arg in argv if not arg.startswith("-")), None)
+    parser = build_parser(command)
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
