@@ -1,0 +1,1 @@
+"""Attention backends: the registry, selection, the runtime interface and TORCH_SDPA."""
