@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import re
 from dataclasses import dataclass
 
@@ -39,7 +40,7 @@ def load_candidate(candidate: Candidate, pm: HostPluginManager) -> LoadOutcome:
     try:
         pm.register(plugin, name=candidate.name)
     except pluggy.PluginValidationError as error:
-        return _failed(candidate, f"a hookimpl does not match its hookspec: {error}", error)
+        return _failed(candidate, _mismatch(plugin, pm) or str(error), error)
     except ValueError as error:  # pluggy: the same module object registered twice
         return _failed(candidate, f"cannot register: {error}", error)
     problem = hook_problem(plugin, candidate, pm)
@@ -98,6 +99,24 @@ def hook_problem(plugin: object, candidate: Candidate, pm: HostPluginManager) ->
             "it implements detect_platform but is declared in the general group; "
             f"declare it under [project.entry-points.\"{PLATFORM_GROUP}\"]"
         )
+    return None
+
+
+def _mismatch(plugin: object, pm: HostPluginManager) -> str | None:
+    """Say which hookimpl takes which arguments its hookspec lacks (pluggy's text is raw)."""
+    for attribute in dir(plugin):
+        options = pm.parse_hookimpl_opts(plugin, attribute)
+        caller = getattr(pm.hook, attribute, None) if options is not None else None
+        if caller is None or caller.spec is None:
+            continue
+        taken = list(inspect.signature(getattr(plugin, attribute)).parameters)
+        extra = [name for name in taken if name not in caller.spec.argnames]
+        if extra:
+            expected = ", ".join(caller.spec.argnames)
+            return (
+                f"its {attribute} hookimpl takes {', '.join(extra)}, which the hookspec "
+                f"{attribute}({expected}) does not have; use the spec's argument names"
+            )
     return None
 
 

@@ -1,0 +1,298 @@
+"""Resolution end to end over in-process candidates: the design's five steps."""
+
+from __future__ import annotations
+
+import re
+import threading
+
+import pytest
+
+import hwcore
+from hwcore.errors import (
+    AmbiguousPlatformError,
+    HwcoreWarning,
+    NoPlatformError,
+    PlatformOverrideError,
+    PluginLoadError,
+)
+from hwcore.records import PluginStatus
+
+
+def test_single_accelerator_wins_over_the_cpu_fallback(make_host, candidate, fake_platform):
+    host = make_host(
+        candidate("cpu", fake_platform("cpu", fallback=True)),
+        candidate("acme", fake_platform("acme", evidence="2 ACME chips on PCI")),
+    )
+    pm = hwcore.get_plugin_manager()
+    assert host.report.active == "acme"
+    assert host.report.decision == "acme: the only accelerator detected (2 ACME chips on PCI)"
+    assert pm.hook.get_device_name(device_id=1) == "acme device 1"
+    assert pm.is_blocked("cpu")
+    statuses = {r.name: r.status for r in host.report.plugins}
+    assert statuses == {"cpu": PluginStatus.INACTIVE, "acme": PluginStatus.ACTIVE}
+
+
+def test_cpu_fallback_activates_when_no_accelerator_is_present(make_host, candidate, fake_platform):
+    host = make_host(
+        candidate("cpu", fake_platform("cpu", fallback=True)),
+        candidate("acme", fake_platform("acme", present=False)),
+    )
+    assert hwcore.current_platform().name == "cpu"
+    assert host.report.decision == "cpu: fallback, no accelerator platform detected its hardware"
+    acme = next(d for d in host.report.detections if d.plugin == "acme")
+    assert (acme.present, acme.reason) == (False, "no acme hardware")
+
+
+def test_two_accelerators_raise_one_error_naming_both_and_the_override(make_host, candidate, fake_platform):
+    make_host(
+        candidate("cuda", fake_platform("cuda", evidence="NVML reports 8 devices"), version="0.1.0"),
+        candidate("rocm", fake_platform("rocm", evidence="amdsmi reports 2 devices"), version="0.2.0"),
+        candidate("cpu", fake_platform("cpu", fallback=True)),
+    )
+    expected = (
+        "2 accelerator platforms detected their hardware, and hwcore runs on exactly one:\n"
+        "  - cuda from hwcore-cuda 0.1.0: NVML reports 8 devices\n"
+        "  - rocm from hwcore-rocm 0.2.0: amdsmi reports 2 devices\n"
+        "Choose one with HWCORE_PLATFORM, e.g. HWCORE_PLATFORM=cuda, or uninstall the "
+        "distributions you do not need."
+    )
+    with pytest.raises(AmbiguousPlatformError, match=f"^{re.escape(expected)}$"):
+        hwcore.get_plugin_manager()
+    # The failure is kept: a second call raises the same error without detecting again.
+    with pytest.raises(AmbiguousPlatformError, match=re.escape(expected)):
+        hwcore.current_platform()
+
+
+def test_override_resolves_an_ambiguity(make_host, candidate, fake_platform):
+    rocm = fake_platform("rocm")
+    make_host(
+        candidate("cuda", fake_platform("cuda")), candidate("rocm", rocm),
+        environ={"HWCORE_PLATFORM": "rocm"},
+    )
+    assert hwcore.current_platform().name == "rocm"
+    assert hwcore.get_plugin_manager().hook.get_device_name(device_id=0) == "rocm device 0"
+
+
+def test_override_chooses_the_cpu_over_an_accelerator(make_host, candidate, fake_platform):
+    host = make_host(
+        candidate("cpu", fake_platform("cpu", fallback=True)), candidate("acme", fake_platform("acme")),
+        environ={"HWCORE_PLATFORM": "cpu"},
+    )
+    assert hwcore.current_platform().name == "cpu"
+    assert host.report.decision == "cpu: forced by HWCORE_PLATFORM=cpu"
+
+
+def test_forced_platform_that_is_not_installed(make_host, candidate, fake_platform):
+    make_host(candidate("cpu", fake_platform("cpu", fallback=True)), environ={"HWCORE_PLATFORM": "tpu"})
+    expected = (
+        "HWCORE_PLATFORM=tpu names no installed platform plugin (installed: cpu). "
+        "Install hwcore-tpu or set HWCORE_PLATFORM to one of those."
+    )
+    with pytest.raises(PlatformOverrideError, match=f"^{re.escape(expected)}$"):
+        hwcore.get_plugin_manager()
+
+
+def test_forced_platform_whose_hardware_is_absent(make_host, candidate, fake_platform):
+    make_host(candidate("acme", fake_platform("acme", present=False)), environ={"HWCORE_PLATFORM": "acme"})
+    expected = (
+        "HWCORE_PLATFORM=acme forces platform 'acme' from hwcore-acme 1.0, but its hardware "
+        "is not present: no acme hardware. Unset HWCORE_PLATFORM or run on a machine with "
+        "that hardware."
+    )
+    with pytest.raises(PlatformOverrideError, match=f"^{re.escape(expected)}$"):
+        hwcore.get_plugin_manager()
+
+
+def test_forced_platform_that_failed_to_import_raises_its_load_error(make_host, candidate):
+    def broken() -> object:
+        raise ImportError("No module named 'acme_sdk'")
+
+    make_host(candidate("acme", broken), environ={"HWCORE_PLATFORM": "acme"})
+    expected = (
+        "HWCORE_PLATFORM=acme forces platform 'acme' from hwcore-acme 1.0, which cannot be "
+        "used: importing acme_module raised ImportError: No module named 'acme_sdk'"
+    )
+    with pytest.raises(PluginLoadError, match=f"^{re.escape(expected)}$") as raised:
+        hwcore.get_plugin_manager()
+    assert (raised.value.plugin, raised.value.distribution) == ("acme", "hwcore-acme 1.0")
+    assert isinstance(raised.value.__cause__, ImportError)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("", "HWCORE_PLATFORM is set but empty. Unset it to detect the platform, or set it to "
+             "one platform name, e.g. HWCORE_PLATFORM=cpu (`hwcore plugins` lists the installed ones)."),
+        ("cuda,cpu", "HWCORE_PLATFORM='cuda,cpu' is not a platform name: it must be a single name "
+                     "of letters, digits, '_', '-' or '.', e.g. HWCORE_PLATFORM=cuda "
+                     "(`hwcore plugins` lists the installed ones)."),
+    ],
+)
+def test_empty_or_malformed_override(make_host, candidate, fake_platform, value, expected):
+    make_host(candidate("cpu", fake_platform("cpu", fallback=True)), environ={"HWCORE_PLATFORM": value})
+    with pytest.raises(PlatformOverrideError, match=f"^{re.escape(expected)}$"):
+        hwcore.get_plugin_manager()
+
+
+def test_no_platform_shows_the_report_and_what_to_install(make_host, candidate, fake_platform):
+    make_host(candidate("acme", fake_platform("acme", present=False)))
+    with pytest.raises(NoPlatformError) as raised:
+        hwcore.get_plugin_manager()
+    lines = str(raised.value).splitlines()
+    assert lines[0] == "No hwcore platform detected its hardware, and no host-CPU fallback is installed."
+    assert lines[1] == "Detection report:"
+    assert re.fullmatch(
+        r"  acme +platform hwcore-acme 1.0 +inactive, absent \(\d+\.\d\d ms\): no acme hardware",
+        lines[2],
+    )
+    assert lines[3].startswith("Install the backend for your hardware, e.g. `pip install hwcore-cuda`")
+
+
+def test_nothing_installed(make_host):
+    make_host()
+    with pytest.raises(NoPlatformError, match="^No hwcore platform plugin is installed.\n"):
+        hwcore.get_plugin_manager()
+
+
+def test_a_plugin_whose_import_raises_is_skipped_with_a_warning(make_host, candidate, fake_platform):
+    def broken() -> object:
+        raise RuntimeError("driver table corrupt")
+
+    host = make_host(candidate("cpu", fake_platform("cpu", fallback=True)), candidate("acme", broken))
+    expected = (
+        "hwcore plugin 'acme' from hwcore-acme 1.0 was skipped: importing acme_module raised "
+        "RuntimeError: driver table corrupt. Fix or uninstall hwcore-acme; `hwcore plugins` "
+        "lists every plugin."
+    )
+    with pytest.warns(HwcoreWarning, match=f"^{re.escape(expected)}$"):
+        assert hwcore.current_platform().name == "cpu"
+    acme = host.report.plugin("acme")
+    assert acme is not None and acme.status is PluginStatus.FAILED
+
+
+def test_a_plugin_whose_detection_raises_is_recorded_and_others_keep_working(make_host, candidate, fake_platform):
+    class ExplodingDetection(fake_platform):
+        @hwcore.hookimpl
+        def detect_platform(self):  # type: ignore[override]
+            raise OSError("sysfs unreadable")
+
+    host = make_host(
+        candidate("cpu", fake_platform("cpu", fallback=True)),
+        candidate("acme", ExplodingDetection("acme")),
+    )
+    with pytest.warns(HwcoreWarning, match=re.escape(
+        "hwcore plugin 'acme' from hwcore-acme 1.0 was skipped: detect_platform raised "
+        "OSError: sysfs unreadable."
+    )):
+        assert hwcore.current_platform().name == "cpu"
+    acme = next(d for d in host.report.detections if d.plugin == "acme")
+    assert acme.error == "detect_platform raised OSError: sysfs unreadable"
+    assert acme.seconds >= 0
+
+
+def test_duplicate_entry_point_names_exclude_both_and_name_both(make_host, candidate, fake_platform):
+    host = make_host(
+        candidate("cpu", fake_platform("cpu", fallback=True)),
+        candidate("acme", fake_platform("acme"), distribution="hwcore-acme"),
+        candidate("acme", fake_platform("acme"), distribution="acme-fork", version="9.9"),
+    )
+    with pytest.warns(HwcoreWarning) as caught:
+        assert hwcore.current_platform().name == "cpu"
+    messages = sorted(str(w.message) for w in caught)
+    assert messages == [
+        "hwcore plugin 'acme' from acme-fork 9.9 was skipped: the entry-point name 'acme' is "
+        "also offered by hwcore-acme 1.0; uninstall one of them. Fix or uninstall acme-fork; "
+        "`hwcore plugins` lists every plugin.",
+        "hwcore plugin 'acme' from hwcore-acme 1.0 was skipped: the entry-point name 'acme' is "
+        "also offered by acme-fork 9.9; uninstall one of them. Fix or uninstall hwcore-acme; "
+        "`hwcore plugins` lists every plugin.",
+    ]
+    assert [r.status for r in host.report.plugins if r.name == "acme"] == [PluginStatus.DUPLICATE] * 2
+
+
+def test_allowlist_keeps_only_named_plugins(make_host, candidate, fake_platform):
+    host = make_host(
+        candidate("cpu", fake_platform("cpu", fallback=True)), candidate("acme", fake_platform("acme")),
+        environ={"HWCORE_PLUGINS": "cpu"},
+    )
+    assert hwcore.current_platform().name == "cpu"
+    assert host.report.plugin("acme").status is PluginStatus.EXCLUDED  # type: ignore[union-attr]
+    assert host.report.allowlist == ("cpu",)
+
+
+def test_allowlist_name_matching_nothing_warns_and_lists_what_exists(make_host, candidate, fake_platform):
+    make_host(
+        candidate("cpu", fake_platform("cpu", fallback=True)), candidate("acme", fake_platform("acme")),
+        environ={"HWCORE_PLUGINS": "cpu, acme ,acmee"},
+    )
+    expected = (
+        "HWCORE_PLUGINS names acmee, which matches no installed hwcore plugin "
+        "(installed: acme, cpu); check the spelling."
+    )
+    with pytest.warns(HwcoreWarning, match=f"^{re.escape(expected)}$"):
+        assert hwcore.current_platform().name == "acme"
+
+
+def test_allowlist_with_an_empty_entry_is_an_error(make_host, candidate, fake_platform):
+    make_host(candidate("cpu", fake_platform("cpu", fallback=True)), environ={"HWCORE_PLUGINS": "cpu,,acme"})
+    expected = (
+        "HWCORE_PLUGINS='cpu,,acme' has an empty entry. Unset it to load every installed "
+        "plugin, or list names separated by commas, e.g. HWCORE_PLUGINS=cpu,my_backends."
+    )
+    with pytest.raises(PlatformOverrideError, match=f"^{re.escape(expected)}$"):
+        hwcore.get_plugin_manager()
+
+
+def test_general_plugins_stay_registered_whatever_platform_is_active(make_host, candidate, general, fake_platform):
+    class Namer:
+        HWCORE_CONTRACT_VERSION = "1.0"
+
+        @hwcore.hookimpl(tryfirst=True)
+        def get_device_name(self, device_id: int) -> str:
+            return "renamed"
+
+    make_host(candidate("acme", fake_platform("acme")), general("namer", Namer()))
+    assert hwcore.get_plugin_manager().hook.get_device_name(device_id=0) == "renamed"
+
+
+def test_core_defaults_answer_last_and_name_the_platform(make_host, candidate, fake_platform):
+    make_host(candidate("acme", fake_platform("acme")))
+    pm = hwcore.get_plugin_manager()
+    assert pm.hook.get_supported_dtypes() == ["bfloat16", "float16", "float32"]
+    assert pm.hook.get_device_capability(device_id=0) is None
+    with pytest.raises(NotImplementedError, match=re.escape(
+        "platform 'acme' (hwcore-acme 1.0) does not implement get_device_uuid; ask its "
+        "maintainers, or register a plugin that implements it"
+    )):
+        pm.hook.get_device_uuid(device_id=0)
+
+
+def test_32_threads_racing_the_first_resolution_detect_once(make_host, candidate, fake_platform):
+    acme = fake_platform("acme")
+    cpu = fake_platform("cpu", fallback=True)
+    make_host(candidate("acme", acme), candidate("cpu", cpu))
+    barrier = threading.Barrier(32)
+    names: list[str] = []
+
+    def race() -> None:
+        barrier.wait()
+        names.append(hwcore.current_platform().name)
+
+    threads = [threading.Thread(target=race) for _ in range(32)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert names == ["acme"] * 32
+    assert (acme.detect_calls, cpu.detect_calls) == (1, 1)
+
+
+def test_reset_starts_over(make_host, candidate, fake_platform):
+    first = fake_platform("acme")
+    make_host(candidate("acme", first))
+    hwcore.current_platform()
+    hwcore.reset()
+    second = fake_platform("acme")
+    make_host(candidate("acme", second))
+    hwcore.current_platform()
+    assert (first.detect_calls, second.detect_calls) == (1, 1)
