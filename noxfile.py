@@ -1,0 +1,76 @@
+"""Sessions: ``tests`` (unit tests), ``lint`` (ruff, mypy), ``dist`` (built wheels in fresh
+virtual environments) and ``bench`` (benchmarks). ``nox`` alone runs tests, lint and dist.
+
+Every install goes through ``constraints/torch.txt``: torch is a peer dependency, and an
+unpinned torch would pull the newest CUDA build.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nox
+
+ROOT = Path(__file__).parent
+CONSTRAINTS = str(ROOT / "constraints" / "torch.txt")
+# Every distribution this repository builds: the core, each backend, the tutorial plugin.
+DISTRIBUTIONS = [
+    ROOT,
+    *sorted(p.parent for p in (ROOT / "plugins").glob("*/pyproject.toml")),
+    *sorted(p.parent for p in (ROOT / "docs" / "tutorial").glob("*/pyproject.toml")),
+]
+RUNTIME = ["torch==2.13.0", "numpy"]
+TEST_TOOLS = ["pytest>=8", "hatchling>=1.27", "editables", "build"]
+
+nox.options.sessions = ["tests", "lint", "dist"]
+nox.options.reuse_existing_virtualenvs = True
+
+
+def install(session: nox.Session, *args: str) -> None:
+    session.install("-c", CONSTRAINTS, *args)
+
+
+def install_repository(session: nox.Session) -> None:
+    """Every distribution of the repository, editable, plus what the tests use."""
+    install(session, *RUNTIME, *TEST_TOOLS)
+    editables = [arg for path in DISTRIBUTIONS for arg in ("-e", str(path))]
+    install(session, "--no-build-isolation", *editables)
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Unit tests of the core, every backend and the tutorial plugin."""
+    install_repository(session)
+    tutorial_tests = [str(p / "tests") for p in DISTRIBUTIONS if "tutorial" in p.parts]
+    session.run("pytest", "-m", "not dist", "tests", *tutorial_tests, *session.posargs)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff over the repository, mypy --strict over the core and the backends."""
+    install_repository(session)
+    install(session, "ruff", "mypy")
+    session.run("ruff", "check", ".")
+    session.run("mypy")
+
+
+@nox.session
+def dist(session: nox.Session) -> None:
+    """Build every wheel, install them into fresh virtual environments, smoke-test them."""
+    install(session, *TEST_TOOLS)
+    wheelhouse = Path(session.create_tmp()) / "wheelhouse"
+    session.run("python", "-c", f"import shutil; shutil.rmtree({str(wheelhouse)!r}, ignore_errors=True)")
+    for path in DISTRIBUTIONS:
+        session.run("python", "-m", "build", "--wheel", "--outdir", str(wheelhouse), str(path))
+    session.run(
+        "pytest", "-m", "dist", "tests/dist", *session.posargs,
+        env={"HWCORE_WHEELHOUSE": str(wheelhouse), "HWCORE_CONSTRAINTS": CONSTRAINTS},
+    )
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Every benchmark in benchmarks/, each printing ratios and writing JSON results."""
+    install_repository(session)
+    for script in sorted((ROOT / "benchmarks").glob("[!_]*.py")):
+        session.run("python", str(script), *session.posargs)

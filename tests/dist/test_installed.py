@@ -1,0 +1,123 @@
+"""Smoke tests of the built wheels in a fresh virtual environment: real entry-point discovery."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+pytestmark = pytest.mark.dist
+
+NO_TORCH = (
+    "import sys, hwcore; platform = hwcore.current_platform(); "
+    "hwcore.get_plugin_manager().hook.get_device_count(); "
+    "print(platform.name, 'torch' in sys.modules)"
+)
+
+
+def test_import_and_resolution_leave_torch_out(installed):
+    assert installed.run("-c", NO_TORCH).stdout.split() == ["cpu", "False"]
+
+
+def test_info_tells_the_truth_about_this_machine(installed):
+    info = installed.hwcore_json("info")
+    assert info["ok"] is True
+    platform = info["platform"]
+    assert (platform["name"], platform["is_fallback"], platform["dist_backend"]) == ("cpu", True, "gloo")
+    assert platform["provider"].startswith("hwcore-cpu ")
+    assert len(info["devices"]) == platform["device_count"] >= 1
+    assert info["devices"][0]["total_memory"] > 0
+
+
+def test_plugins_lists_every_installed_distribution(installed):
+    listing = installed.hwcore_json("plugins")
+    rows = {p["name"]: (p["distribution"], p["status"]) for p in listing["plugins"]}
+    assert rows["cpu"] == ("hwcore-cpu", "active")
+    assert rows["cuda"] == ("hwcore-cuda", "inactive")
+    assert listing["active"] == "cpu"
+
+
+def test_explain_says_why_cuda_was_skipped(installed):
+    report = installed.hwcore_json("explain")["detection"]
+    cuda = next(d for d in report["detections"] if d["plugin"] == "cuda")
+    assert cuda["present"] is False
+    assert "NVML" in cuda["reason"]
+    assert report["decision"] == "cpu: fallback, no accelerator platform detected its hardware"
+
+
+def test_an_installed_accelerator_wins_and_cpu_steps_aside(installed, accelerator):
+    info = installed.hwcore_json("info")
+    assert info["platform"]["name"] == "acme"
+    assert [d["name"] for d in info["devices"]] == [f"acme chip {i}" for i in range(4)]
+    forced = installed.hwcore_json("info", env={"HWCORE_PLATFORM": "cpu"})
+    assert forced["platform"]["name"] == "cpu"
+
+
+def test_two_accelerators_are_one_error_naming_both_and_the_override(
+    installed, accelerator, second_accelerator
+):
+    process = installed.hwcore("info", check=False)
+    assert process.returncode == 1
+    assert process.stderr.splitlines()[:4] == [
+        "hwcore: error: 2 accelerator platforms detected their hardware, and hwcore runs on exactly one:",
+        "  - acme from hwcore-acme 0.9.0: 4 ACME chips on the test bus",
+        "  - zeta from hwcore-zeta 0.9.0: 2 ZETA cards on PCI",
+        "Choose one with HWCORE_PLATFORM, e.g. HWCORE_PLATFORM=acme, or uninstall the "
+        "distributions you do not need.",
+    ]
+    assert "Traceback" not in process.stderr
+    resolved = installed.hwcore_json("info", env={"HWCORE_PLATFORM": "zeta"})
+    assert resolved["platform"]["name"] == "zeta"
+
+
+def test_a_broken_plugin_distribution_is_reported_and_others_keep_working(
+    installed, tmp_path, write_project
+):
+    project = write_project(tmp_path, "hwcore-broken", "hwcore_broken",
+                            "import a_vendor_sdk_that_is_not_installed\n",
+                            {"hwcore.platforms": 'broken = "hwcore_broken"'})
+    installed.install_project(project)
+    try:
+        listing = installed.hwcore_json("plugins")
+        broken = next(p for p in listing["plugins"] if p["name"] == "broken")
+        assert broken["status"] == "failed"
+        assert broken["error"] == (
+            "importing hwcore_broken raised ModuleNotFoundError: No module named "
+            "'a_vendor_sdk_that_is_not_installed'"
+        )
+        process = installed.hwcore("info", check=False)
+        assert process.returncode == 0
+        assert "hwcore plugin 'broken' from hwcore-broken 0.9.0 was skipped" in process.stderr
+        forced = installed.hwcore("info", env={"HWCORE_PLATFORM": "broken"}, check=False)
+        assert forced.returncode == 1
+        assert forced.stderr.startswith(
+            "hwcore: error: HWCORE_PLATFORM=broken forces platform 'broken' from hwcore-broken "
+            "0.9.0, which cannot be used: importing hwcore_broken raised ModuleNotFoundError"
+        )
+    finally:
+        installed.uninstall("hwcore-broken")
+
+
+def test_allowlist_and_override_through_the_environment(installed, accelerator):
+    only_cpu = installed.hwcore_json("plugins", env={"HWCORE_PLUGINS": "cpu"})
+    statuses = {p["name"]: p["status"] for p in only_cpu["plugins"]}
+    assert statuses == {"acme": "excluded", "cpu": "active", "cuda": "excluded"}
+    typo = installed.hwcore("info", env={"HWCORE_PLUGINS": "cpu,acmee"}, check=False)
+    assert "HWCORE_PLUGINS names acmee, which matches no installed hwcore plugin (installed: acme, cpu, cuda)" in typo.stderr
+    empty = installed.hwcore("info", env={"HWCORE_PLATFORM": ""}, check=False)
+    assert empty.returncode == 1
+    assert empty.stderr.startswith("hwcore: error: HWCORE_PLATFORM is set but empty.")
+    missing = installed.hwcore("info", env={"HWCORE_PLATFORM": "tpu"}, check=False)
+    assert missing.stderr.startswith(
+        "hwcore: error: HWCORE_PLATFORM=tpu names no installed platform plugin (installed: acme, cpu, cuda)."
+    )
+
+
+def test_console_script_and_module_agree(installed):
+    import subprocess
+
+    script = os.path.join(os.path.dirname(installed.python), "hwcore")
+    via_script = subprocess.run([script, "plugins", "--json"], capture_output=True, text=True,
+                                check=True, timeout=120)
+    assert json.loads(via_script.stdout) == installed.hwcore_json("plugins")
