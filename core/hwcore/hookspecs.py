@@ -13,8 +13,10 @@ Two kinds of plugin implement these hooks:
   backends, must not implement ``detect_platform``; they stay registered whatever platform
   is active.
 
-The core registers its defaults ``trylast``: a ``firstresult`` hook reaches them only when
-neither the platform nor a general plugin answered. A plugin module declares the contract
+Order of answers: the active platform first, then the general plugins, then the core's
+defaults (registered ``trylast``), so a ``firstresult`` hook reaches the defaults only when
+nobody else answered. A general plugin that must override the platform marks its hookimpl
+``tryfirst=True``. A plugin module declares the contract
 version it was written for as ``HWCORE_CONTRACT_VERSION = "1.0"``; see ``CONTRACT_VERSION``.
 
 Every hook is called with keyword arguments (pluggy's rule):
@@ -143,41 +145,52 @@ def device_id_to_physical_device_id(device_id: int) -> int | None:
     themselves. Raise ``ValueError`` naming the variable and its value for an entry that
     cannot be mapped, and ``IndexError`` for a ``device_id`` beyond the list; never return a
     wrong device.
+
+    Return ``None`` to let the next implementation (in the end the core default) answer.
     """
 
 
 @hookspec(firstresult=True)
 def is_fully_connected(physical_device_ids: list[int]) -> bool | None:
     """Return whether every pair of the given physical devices has a direct high-speed link
-    (NVLink, XGMI). The core default answers ``False``."""
+    (NVLink, XGMI). The core default answers ``False``.
+
+    Return ``None`` to let the next implementation (in the end the core default) answer.
+    """
 
 
 @hookspec(firstresult=True)
 def get_supported_dtypes() -> list[str] | None:
     """Return the model dtypes the device computes in, preferred first (``"bfloat16"``,
     ``"float16"``, ``"float32"``); the first is used when the model dtype is ``"auto"``.
-    The core default answers ``["bfloat16", "float16", "float32"]``."""
+    The core default answers ``["bfloat16", "float16", "float32"]``.
+
+    Return ``None`` to let the next implementation (in the end the core default) answer.
+    """
 
 
 @hookspec(firstresult=True)
 def supports_fp8() -> bool | None:
-    """Return whether the device has native FP8 compute. Core default: ``False``."""
+    """Return whether the device has native FP8 compute. Core default: ``False``. Return ``None`` to let the next implementation (in the end the core default) answer."""
 
 
 @hookspec(firstresult=True)
 def supports_mx() -> bool | None:
     """Return whether the device has native MX (microscaling) formats. Core default:
-    ``False``."""
+    ``False``.
+
+    Return ``None`` to let the next implementation (in the end the core default) answer.
+    """
 
 
 @hookspec(firstresult=True)
 def is_fp8_fnuz() -> bool | None:
-    """Return whether the preferred FP8 format is FNUZ (AMD MI300). Core default: ``False``."""
+    """Return whether the preferred FP8 format is FNUZ (AMD MI300). Core default: ``False``. Return ``None`` to let the next implementation (in the end the core default) answer."""
 
 
 @hookspec(firstresult=True)
 def fp8_dtype() -> str | None:
-    """Return the name of the torch FP8 dtype to use. Core default: ``"float8_e4m3fn"``."""
+    """Return the name of the torch FP8 dtype to use. Core default: ``"float8_e4m3fn"``. Return ``None`` to let the next implementation (in the end the core default) answer."""
 
 
 # ------------------------------------------------------------------ config validation
@@ -203,6 +216,8 @@ def verify_quantization(quant: str) -> None:
 
     Every implementation is called; any may raise. The core default rejects methods missing
     from a non-empty ``PlatformInfo.supported_quantization`` (empty means all allowed).
+
+    Return ``None`` when the value is acceptable; the return value is ignored.
     """
 
 
@@ -210,7 +225,10 @@ def verify_quantization(quant: str) -> None:
 def verify_model_arch(architecture: str) -> None:
     """Raise ``InvalidConfigError`` if model architecture ``architecture`` (e.g.
     ``"LlamaForCausalLM"``) cannot run here. Every implementation is called; the core
-    default allows everything."""
+    default allows everything.
+
+    Return ``None`` when the value is acceptable; the return value is ignored.
+    """
 
 
 @hookspec
@@ -220,13 +238,18 @@ def check_if_supports_dtype(dtype: Any) -> None:
 
     Every implementation is called; the core default rejects dtypes missing from
     ``get_supported_dtypes``.
+
+    Return ``None`` when the value is acceptable; the return value is ignored.
     """
 
 
 @hookspec(firstresult=True)
 def check_max_model_len(max_model_len: int) -> int | None:
     """Return the largest context length the platform can serve given the requested one
-    (vLLM's default is the identity, which is the core default here)."""
+    (vLLM's default is the identity, which is the core default here).
+
+    Return ``None`` to let the next implementation (in the end the core default) answer.
+    """
 
 
 # ---------------------------------------------------------------------------- attention
@@ -238,7 +261,7 @@ def register_attention_backends() -> list[AttentionBackendSpec] | None:
 
     Called once per resolved host, and again after a plugin is registered or
     unregistered, to build the registry. Every implementation answers (the core contributes
-    ``TORCH_SDPA``); the same name from two plugins is a ``DuplicateBackendError`` naming
+    ``TORCH_SDPA``); ``None`` contributes nothing. The same name from two plugins is a ``DuplicateBackendError`` naming
     both. Register only backends whose class this plugin ships or can import; an engine
     registers its own by ``pm.register``-ing an object with this hook.
     """
@@ -290,13 +313,17 @@ def swap_out_blocks_to_host(
 ) -> Any:
     """Copy blocks ``src_cache[src_block_indices]`` (device) into
     ``dst_cache[dst_block_indices]`` (host); the mirror of ``insert_blocks_to_device``,
-    with the same contract."""
+    with the same contract: return ``dst_cache``, or ``None`` to let the next
+    implementation copy."""
 
 
 @hookspec(firstresult=True)
 def is_pin_memory_available() -> bool | None:
     """Return whether page-locked host memory can be used for transfers. The core default
-    answers ``True`` except under WSL."""
+    answers ``True`` except under WSL.
+
+    Return ``None`` to let the next implementation (in the end the core default) answer.
+    """
 
 
 @hookspec(firstresult=True)
@@ -326,4 +353,7 @@ def stateless_init_device_torch_dist_pg(
 @hookspec(firstresult=True)
 def use_custom_allreduce() -> bool | None:
     """Return whether the engine's custom all-reduce kernel can be used (e.g. CUDA only
-    when every device pair is NVLink-connected). Core default: ``False``."""
+    when every device pair is NVLink-connected). Core default: ``False``.
+
+    Return ``None`` to let the next implementation (in the end the core default) answer.
+    """

@@ -122,7 +122,10 @@ class Host:
                 stacklevel=4,
             )
         unique, duplicates = discovery.split_duplicates(kept)
-        outcomes = {c.name: load_candidate(c, self.plugin_manager) for c in unique}
+        # General plugins register first: pluggy calls the last registered first, so the
+        # platform answers before them unless a general plugin asks for tryfirst.
+        load_order = sorted(unique, key=lambda c: c.group == PLATFORM_GROUP)
+        outcomes = {c.name: load_candidate(c, self.plugin_manager) for c in load_order}
         loaded_platforms = [
             c for c in unique if c.group == PLATFORM_GROUP and outcomes[c.name].error is None
         ]

@@ -1,0 +1,37 @@
+"""Lock the public API: a change to ``hwcore.__all__`` must be deliberate."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import hwcore
+
+
+def test_every_name_in_all_exists():
+    for name in hwcore.__all__:
+        assert hasattr(hwcore, name), name
+
+
+def test_all_is_locked():
+    assert set(hwcore.__all__) == {
+        "CONTRACT_VERSION", "AmbiguousPlatformError", "AttentionBackendError", "AttentionBackendSpec",
+        "CacheConfig", "CompilationConfig", "ConfigAdjustment", "DetectionReport", "DetectionResult",
+        "DeviceCapability", "DeviceInfo", "DuplicateBackendError", "DuplicatePluginError",
+        "EngineConfig", "HwcoreError", "HwcoreWarning", "InvalidConfigError",
+        "InvalidSelectedBackendError", "MemoryOpError", "ModelConfig", "NoPlatformError",
+        "NoValidBackendError", "ParallelConfig", "Platform", "PlatformAbsent", "PlatformError",
+        "PlatformInfo", "PlatformOverrideError", "PluginContractError", "PluginError",
+        "PluginLoadError", "PluginRecord", "PluginStatus", "SchedulerConfig",
+        "UnsupportedDtypeError", "ValidatedConfig", "__version__", "current_platform",
+        "dtype_name", "get_plugin_manager", "hookimpl", "hookspec", "reset",
+    }
+
+
+def test_importing_hwcore_imports_no_torch_and_no_vendor_sdk():
+    code = (
+        "import sys, hwcore, hwcore.cli.main, hwcore.testing; "
+        "print(sorted(m for m in ('torch', 'pynvml', 'amdsmi', 'numpy', 'psutil') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
