@@ -1,0 +1,138 @@
+"""``hwcore info``, ``plugins`` and ``explain`` in-process, over a host built by the test."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+import hwcore
+from hwcore.cli.main import main
+from hwcore.host import Candidate, Host, install_host
+from hwcore.records import DeviceCapability, PlatformAbsent, PlatformInfo
+
+
+class Acme:
+    HWCORE_CONTRACT_VERSION = "1.0"
+
+    @hwcore.hookimpl
+    def detect_platform(self):
+        return PlatformInfo(name="acme", device_name="acme", device_type="acme",
+                            dispatch_key="PrivateUse1", dist_backend="gloo", device_count=1,
+                            evidence=("1 ACME chip on the test bus",), ray_device_key="ACME",
+                            details=(("firmware", "7.1"),))
+
+    @hwcore.hookimpl
+    def get_device_name(self, device_id):
+        return "ACME One"
+
+    @hwcore.hookimpl
+    def get_device_capability(self, device_id):
+        return DeviceCapability(3, 0)
+
+    @hwcore.hookimpl
+    def get_device_total_memory(self, device_id):
+        return 8 * 2**30
+
+
+class Absent:
+    HWCORE_CONTRACT_VERSION = "1.0"
+
+    @hwcore.hookimpl
+    def detect_platform(self):
+        return PlatformAbsent("no /dev/zeta* device nodes")
+
+
+def host_with(*plugins: tuple[str, object], environ=None) -> None:
+    candidates = [Candidate(name, "hwcore.platforms", f"{name}_plugin", f"hwcore-{name}", "1.0",
+                            (lambda p=p: p)) for name, p in plugins]
+    install_host(Host(discover=lambda: candidates, environ=environ or {}))
+
+
+@pytest.fixture(autouse=True)
+def _reset():
+    yield
+    hwcore.reset()
+
+
+def run_json(capsys, *argv):
+    code = main([*argv, "--json"])
+    return code, json.loads(capsys.readouterr().out)
+
+
+def test_info_text(capsys):
+    host_with(("acme", Acme()), ("zeta", Absent()))
+    assert main(["info"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "Platform: acme (hwcore-acme 1.0)",
+        "  device type       acme (dispatch key PrivateUse1)",
+        "  distributed       gloo, Ray resource 'ACME'",
+        "  visibility        -",
+        "  dtypes            bfloat16, float16, float32",
+        "  fp8               no",
+        "  pinned memory     yes",
+        "  detected because  1 ACME chip on the test bus",
+        "  firmware          7.1",
+        "Devices (1):",
+        "  [0] ACME One, 8.0 GiB, capability 3.0",
+    ]
+
+
+def test_info_json(capsys):
+    host_with(("acme", Acme()))
+    code, data = run_json(capsys, "info")
+    assert code == 0
+    assert data["schema_version"] == 1 and data["ok"] is True
+    assert data["platform"]["name"] == "acme" and data["platform"]["provider"] == "hwcore-acme 1.0"
+    assert data["devices"] == [{"index": 0, "physical_index": 0, "name": "ACME One", "uuid": None,
+                                "capability": "3.0", "total_memory": 8 * 2**30}]
+
+
+def test_plugins_json_lists_every_plugin(capsys):
+    host_with(("acme", Acme()), ("zeta", Absent()))
+    code, data = run_json(capsys, "plugins")
+    assert code == 0
+    assert [(p["name"], p["distribution"], p["version"], p["status"], p["error"]) for p in data["plugins"]] == [
+        ("acme", "hwcore-acme", "1.0", "active", None),
+        ("zeta", "hwcore-zeta", "1.0", "inactive", None),
+    ]
+
+
+def test_explain_shows_why_each_platform_was_or_was_not_chosen(capsys):
+    host_with(("acme", Acme()), ("zeta", Absent()))
+    code, data = run_json(capsys, "explain")
+    detections = {d["plugin"]: (d["present"], d["evidence"], d["reason"]) for d in data["detection"]["detections"]}
+    assert code == 0
+    assert detections == {"acme": (True, ["1 ACME chip on the test bus"], None),
+                          "zeta": (False, [], "no /dev/zeta* device nodes")}
+    assert data["detection"]["decision"] == "acme: the only accelerator detected (1 ACME chip on the test bus)"
+
+
+def test_failure_is_a_message_and_exit_1_not_a_traceback(capsys):
+    host_with(("zeta", Absent()))
+    assert main(["info"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("hwcore: error: No hwcore platform detected its hardware, and no host-CPU fallback is installed.\n")
+    assert "Traceback" not in err
+    assert err.endswith("(run again with --debug to see the traceback)\n")
+
+
+def test_failure_with_json_is_one_document(capsys):
+    host_with(("zeta", Absent()))
+    code, data = run_json(capsys, "explain")
+    assert code == 1
+    assert data["ok"] is False and data["error"]["type"] == "NoPlatformError"
+
+
+def test_debug_shows_the_traceback(capsys):
+    host_with(("zeta", Absent()))
+    assert main(["info", "--debug"]) == 1
+    assert "Traceback (most recent call last)" in capsys.readouterr().err
+
+
+def test_python_dash_m_hwcore_prints_help():
+    process = subprocess.run([sys.executable, "-m", "hwcore", "--help"], capture_output=True, text=True)
+    assert process.returncode == 0
+    assert "info" in process.stdout and "explain" in process.stdout and "check" in process.stdout

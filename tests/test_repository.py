@@ -1,0 +1,30 @@
+"""The repository keeps its promises: CI runs the README's test command, pins hold."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+ROOT = Path(__file__).parents[1]
+
+
+def command_lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
+
+
+def test_ci_runs_the_readme_test_command():
+    ci = command_lines((ROOT / ".ci" / "run").read_text())
+    readme = (ROOT / "README.md").read_text()
+    test_command = ci[-1]
+    assert test_command.startswith("python3 -m pip install")
+    assert f"\n{test_command}\n" in readme
+
+
+def test_torch_is_pinned_and_never_an_open_range():
+    constraints = command_lines((ROOT / "constraints" / "torch.txt").read_text())
+    assert constraints == ["torch==2.13.0"]
+    for pyproject in [ROOT / "pyproject.toml", *ROOT.glob("plugins/*/pyproject.toml")]:
+        text = pyproject.read_text()
+        assert "pynvml\"" not in text and "'pynvml'" not in text, f"{pyproject}: depend on nvidia-ml-py"
+        assert "torch" not in text.split("[project.optional-dependencies]")[0].split("dependencies =")[-1].split("]")[0], (
+            f"{pyproject}: torch is a peer dependency, never a hard one"
+        )
