@@ -16,20 +16,23 @@ REFERENCE_BACKEND = "TORCH_SDPA"
 # vLLM 0.33 cuda.py `_get_backend_priorities`, without the model-specific and sparse tails.
 _BLACKWELL_PRIORITY = ("FLASHINFER", "FLASH_ATTN", "TRITON_ATTN", "FLEX_ATTENTION")
 _DEFAULT_PRIORITY = ("FLASH_ATTN", "FLASHINFER", "TRITON_ATTN", "FLEX_ATTENTION")
-_BLACKWELL_MLA_PRIORITY = ("FLASHINFER_MLA", "CUTLASS_MLA", "FLASH_ATTN_MLA", "FLASHMLA", "TRITON_MLA")
+_BLACKWELL_MLA_PRIORITY = (
+    "FLASHINFER_MLA", "CUTLASS_MLA", "FLASH_ATTN_MLA", "FLASHMLA", "TRITON_MLA",
+)
 _SM12X_MLA_PRIORITY = ("TRITON_MLA",)
 _DEFAULT_MLA_PRIORITY = ("FLASH_ATTN_MLA", "FLASHMLA", "FLASHINFER_MLA", "TRITON_MLA")
 
+# What would register each vendor backend; shown as "provided by e.g. ..." when nobody did.
 PROVIDER_HINTS = {
-    "FLASH_ATTN": "a plugin that registers FlashAttention kernels (flash-attn / vllm-flash-attn)",
-    "FLASHINFER": "a plugin that registers FlashInfer kernels (flashinfer-python)",
-    "TRITON_ATTN": "a plugin that registers Triton attention kernels (triton)",
-    "FLEX_ATTENTION": "a plugin that registers torch FlexAttention",
-    "FLASH_ATTN_MLA": "a plugin that registers FlashAttention MLA kernels (flash-attn)",
-    "FLASHMLA": "a plugin that registers FlashMLA kernels (flashmla)",
-    "FLASHINFER_MLA": "a plugin that registers FlashInfer MLA kernels (flashinfer-python)",
-    "CUTLASS_MLA": "a plugin that registers CUTLASS MLA kernels",
-    "TRITON_MLA": "a plugin that registers Triton MLA kernels (triton)",
+    "FLASH_ATTN": "a plugin wrapping flash-attn (FlashAttention 2/3)",
+    "FLASHINFER": "a plugin wrapping flashinfer-python",
+    "TRITON_ATTN": "a plugin with Triton attention kernels (triton)",
+    "FLEX_ATTENTION": "a plugin wrapping torch FlexAttention",
+    "FLASH_ATTN_MLA": "a plugin wrapping flash-attn's MLA kernels",
+    "FLASHMLA": "a plugin wrapping FlashMLA",
+    "FLASHINFER_MLA": "a plugin wrapping flashinfer-python's MLA kernels",
+    "CUTLASS_MLA": "a plugin with CUTLASS MLA kernels",
+    "TRITON_MLA": "a plugin with Triton MLA kernels (triton)",
 }
 
 

@@ -25,7 +25,6 @@ from dataclasses import dataclass
 
 from hwcore.errors import InvalidConfigError
 from hwcore.records import AttentionBackendSpec, ConfigAdjustment, DeviceCapability, EngineConfig
-
 from hwcore_cuda.capabilities import bfloat16_message, supported_dtypes
 
 GPU_WORKER = "vllm.v1.worker.gpu_worker.Worker"

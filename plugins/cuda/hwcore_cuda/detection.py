@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from hwcore.records import PlatformAbsent, PlatformInfo
-
 from hwcore_cuda.inventory import Inventory, NoGpu
 from hwcore_cuda.visibility import VARIABLE, Visibility, VisibleDevicesError
 
@@ -52,10 +51,10 @@ def _visibility_evidence(visibility: Visibility, environ: Mapping[str, str]) -> 
 
 
 def _details(found: Inventory) -> tuple[tuple[str, str], ...]:
-    details = [("detected_with", found.source), ("physical_devices", str(len(found.gpus)))]
+    details = [("detected with", found.source), ("physical GPUs", str(len(found.gpus)))]
     if found.driver_version is not None:
-        details.append(("driver_version", found.driver_version))
+        details.append(("driver version", found.driver_version))
     if found.cuda_driver_version is not None:
         major, minor = divmod(found.cuda_driver_version // 10, 100)
-        details.append(("cuda_driver_version", f"{major}.{minor}"))
+        details.append(("CUDA driver", f"{major}.{minor}"))
     return tuple(details)

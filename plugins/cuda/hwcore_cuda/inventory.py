@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hwcore.records import DeviceCapability
-
 from hwcore_cuda import nvml, tegra
 from hwcore_cuda.visibility import (
     VARIABLE,

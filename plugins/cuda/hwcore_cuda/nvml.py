@@ -115,7 +115,8 @@ def _import_pynvml() -> ModuleType | NvmlUnavailable:
             f"nvidia-ml-py (module pynvml) cannot be imported ({type(error).__name__}: {error})",
             type(error).__name__,
         )
-    return pynvml
+    module: ModuleType = pynvml
+    return module
 
 
 @contextmanager
@@ -155,7 +156,8 @@ def _mig_instances(pynvml: ModuleType, handle: Any) -> tuple[MigInstance, ...]:
     for slot in range(pynvml.nvmlDeviceGetMaxMigDeviceCount(handle)):
         mig = _optional(pynvml, pynvml.nvmlDeviceGetMigDeviceHandleByIndex, handle, slot)
         if mig is not None:  # empty slots answer NotFound
-            instances.append(MigInstance(_text(pynvml.nvmlDeviceGetUUID(mig)), _total_memory(pynvml, mig)))
+            uuid = _text(pynvml.nvmlDeviceGetUUID(mig))
+            instances.append(MigInstance(uuid, _total_memory(pynvml, mig)))
     return tuple(instances)
 
 

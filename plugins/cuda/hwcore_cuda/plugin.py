@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import hwcore
-
 from hwcore_cuda import attention, capabilities, detection, inventory, memory, nvml
 from hwcore_cuda.config import GpuSetup, adjust_config
 from hwcore_cuda.visibility import VARIABLE, VisibleDevice
@@ -146,7 +145,7 @@ def check_and_update_config(config: EngineConfig) -> list[ConfigAdjustment]:
 
 
 def _choose_backend(config: EngineConfig, dtype: str) -> AttentionBackendSpec:
-    from hwcore.attention.registry import backend_spec
+    from hwcore.attention.registry import get_registry
 
     class_path = get_attn_backend_cls(
         selected_backend=None,
@@ -158,7 +157,7 @@ def _choose_backend(config: EngineConfig, dtype: str) -> AttentionBackendSpec:
         has_sink=False,
         use_sparse=False,
     )
-    return backend_spec(class_path)
+    return next(entry.spec for entry in get_registry() if entry.spec.class_path == class_path)
 
 
 # ----------------------------------------------------------------------------- attention
@@ -187,6 +186,7 @@ def get_attn_backend_cls(
         use_mla=use_mla,
         has_sink=has_sink,
         use_sparse=use_sparse,
+        providers=attention.PROVIDER_HINTS,
     )
 
 
@@ -197,14 +197,18 @@ def get_attn_backend_cls(
 def insert_blocks_to_device(
     src_cache: Any, dst_cache: Any, src_block_indices: Any, dst_block_indices: Any
 ) -> Any:
-    return memory.insert_blocks_to_device(src_cache, dst_cache, src_block_indices, dst_block_indices)
+    return memory.insert_blocks_to_device(
+        src_cache, dst_cache, src_block_indices, dst_block_indices
+    )
 
 
 @hwcore.hookimpl
 def swap_out_blocks_to_host(
     src_cache: Any, dst_cache: Any, src_block_indices: Any, dst_block_indices: Any
 ) -> Any:
-    return memory.swap_out_blocks_to_host(src_cache, dst_cache, src_block_indices, dst_block_indices)
+    return memory.swap_out_blocks_to_host(
+        src_cache, dst_cache, src_block_indices, dst_block_indices
+    )
 
 
 @hwcore.hookimpl

@@ -136,7 +136,7 @@ def _by_mig_uuid(entry: str, value: str, physical: Sequence[PhysicalDevice]) -> 
 
 def _reject_duplicates(devices: tuple[VisibleDevice, ...], entries: list[str], value: str) -> None:
     first_entry: dict[tuple[int, str | None], str] = {}
-    for device, entry in zip(devices, entries):
+    for device, entry in zip(devices, entries, strict=True):
         key = (device.physical_index, device.mig_uuid)
         if key in first_entry:
             what = f"MIG instance {device.mig_uuid}" if device.mig_uuid else f"GPU {key[0]}"
