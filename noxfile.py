@@ -59,11 +59,17 @@ def dist(session: nox.Session) -> None:
     """Build every wheel, install them into fresh virtual environments, smoke-test them."""
     install(session, *TEST_TOOLS)
     wheelhouse = Path(session.create_tmp()) / "wheelhouse"
-    session.run("python", "-c", f"import shutil; shutil.rmtree({str(wheelhouse)!r}, ignore_errors=True)")
+    session.run(
+        "python", "-c", f"import shutil; shutil.rmtree({str(wheelhouse)!r}, ignore_errors=True)"
+    )
     for path in DISTRIBUTIONS:
         session.run("python", "-m", "build", "--wheel", "--outdir", str(wheelhouse), str(path))
     session.run(
-        "pytest", "-m", "dist", "tests/dist", *session.posargs,
+        "pytest",
+        "-m",
+        "dist",
+        "tests/dist",
+        *session.posargs,
         env={"HWCORE_WHEELHOUSE": str(wheelhouse), "HWCORE_CONSTRAINTS": CONSTRAINTS},
     )
 

@@ -16,8 +16,9 @@ def test_the_readme_example_runs_on_the_host_cpu():
     assert example is not None
     env = {k: v for k, v in os.environ.items() if not k.startswith("HWCORE_")}
     env["HWCORE_PLATFORM"] = "cpu"
-    process = subprocess.run([sys.executable, "-c", example[1]], capture_output=True, text=True,
-                             env=env, timeout=120)
+    process = subprocess.run(
+        [sys.executable, "-c", example[1]], capture_output=True, text=True, env=env, timeout=120
+    )
     assert process.returncode == 0, process.stderr
     first, *adjustments = process.stdout.splitlines()
     assert first == "cpu gloo hwcore.attention.torch_sdpa.TorchSDPABackend"

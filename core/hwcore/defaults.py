@@ -174,7 +174,10 @@ class CoreDefaults:
         from hwcore.memory import insert_blocks_to_device
 
         return insert_blocks_to_device(
-            src_cache, dst_cache, src_block_indices, dst_block_indices,
+            src_cache,
+            dst_cache,
+            src_block_indices,
+            dst_block_indices,
             device_type=self._info.device_type,
         )
 
@@ -185,7 +188,10 @@ class CoreDefaults:
         from hwcore.memory import swap_out_blocks_to_host
 
         return swap_out_blocks_to_host(
-            src_cache, dst_cache, src_block_indices, dst_block_indices,
+            src_cache,
+            dst_cache,
+            src_block_indices,
+            dst_block_indices,
             device_type=self._info.device_type,
         )
 

@@ -6,11 +6,11 @@ plugin that implements a hook is reached the same way through either door.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from hwcore.dtypes import dtype_name
 from hwcore.records.capability import DeviceCapability
-from hwcore.records.config import EngineConfig, ValidatedConfig
+from hwcore.records.config import ConfigAdjustment, EngineConfig, ValidatedConfig
 from hwcore.records.platform import DeviceInfo, PlatformInfo
 
 if TYPE_CHECKING:
@@ -92,7 +92,9 @@ class Platform:
         return str(self._pm.hook.get_device_uuid(device_id=device_id))
 
     def get_device_capability(self, device_id: int = 0) -> DeviceCapability | None:
-        capability: DeviceCapability | None = self._pm.hook.get_device_capability(device_id=device_id)
+        capability: DeviceCapability | None = self._pm.hook.get_device_capability(
+            device_id=device_id
+        )
         return capability
 
     def has_device_capability(self, capability: tuple[int, int] | int, device_id: int = 0) -> bool:
@@ -153,9 +155,12 @@ class Platform:
     def check_and_update_config(self, config: EngineConfig) -> ValidatedConfig:
         """Run every ``check_and_update_config`` implementation in pluggy's order, each on
         the config as adjusted by the ones before it; return the result and every change."""
-        adjustments = []
+        adjustments: list[ConfigAdjustment] = []
         for impl in reversed(self._pm.hook.check_and_update_config.get_hookimpls()):
-            answer = impl.function(*[config for _ in impl.argnames]) or []
+            answer = cast(
+                "list[ConfigAdjustment] | None", impl.function(*[config] * len(impl.argnames))
+            )
+            answer = answer or []
             config = config.apply(answer)
             adjustments.extend(answer)
         return ValidatedConfig(config=config, adjustments=tuple(adjustments))

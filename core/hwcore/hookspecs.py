@@ -171,7 +171,10 @@ def get_supported_dtypes() -> list[str] | None:
 
 @hookspec(firstresult=True)
 def supports_fp8() -> bool | None:
-    """Return whether the device has native FP8 compute. Core default: ``False``. Return ``None`` to let the next implementation (in the end the core default) answer."""
+    """Return whether the device has native FP8 compute. Core default: ``False``.
+
+    Return ``None`` to let the next implementation (in the end the core default) answer.
+    """
 
 
 @hookspec(firstresult=True)
@@ -185,12 +188,18 @@ def supports_mx() -> bool | None:
 
 @hookspec(firstresult=True)
 def is_fp8_fnuz() -> bool | None:
-    """Return whether the preferred FP8 format is FNUZ (AMD MI300). Core default: ``False``. Return ``None`` to let the next implementation (in the end the core default) answer."""
+    """Return whether the preferred FP8 format is FNUZ (AMD MI300). Core default: ``False``.
+
+    Return ``None`` to let the next implementation (in the end the core default) answer.
+    """
 
 
 @hookspec(firstresult=True)
 def fp8_dtype() -> str | None:
-    """Return the name of the torch FP8 dtype to use. Core default: ``"float8_e4m3fn"``. Return ``None`` to let the next implementation (in the end the core default) answer."""
+    """Return the name of the torch FP8 dtype to use. Core default: ``"float8_e4m3fn"``.
+
+    Return ``None`` to let the next implementation (in the end the core default) answer.
+    """
 
 
 # ------------------------------------------------------------------ config validation
@@ -261,9 +270,10 @@ def register_attention_backends() -> list[AttentionBackendSpec] | None:
 
     Called once per resolved host, and again after a plugin is registered or
     unregistered, to build the registry. Every implementation answers (the core contributes
-    ``TORCH_SDPA``); ``None`` contributes nothing. The same name from two plugins is a ``DuplicateBackendError`` naming
-    both. Register only backends whose class this plugin ships or can import; an engine
-    registers its own by ``pm.register``-ing an object with this hook.
+    ``TORCH_SDPA``); ``None`` contributes nothing. The same name from two plugins is a
+    ``DuplicateBackendError`` naming both. Register only backends whose class this plugin
+    ships or can import; an engine registers its own by ``pm.register``-ing an object with
+    this hook.
     """
 
 

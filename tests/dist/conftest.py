@@ -19,8 +19,15 @@ from pathlib import Path
 
 import pytest
 
-THIRD_PARTY = ["torch==2.13.0", "numpy", "pluggy>=1.7,<2", "psutil>=5.9", "nvidia-ml-py>=12.560",
-               "pytest>=8", "hatchling>=1.27"]
+THIRD_PARTY = [
+    "torch==2.13.0",
+    "numpy",
+    "pluggy>=1.7,<2",
+    "psutil>=5.9",
+    "nvidia-ml-py>=12.560",
+    "pytest>=8",
+    "hatchling>=1.27",
+]
 
 
 @dataclass
@@ -33,12 +40,19 @@ class Environment:
     def python(self) -> str:
         return str(self.root / "bin" / "python")
 
-    def run(self, *args: str, env: dict[str, str] | None = None,
-            check: bool = True) -> subprocess.CompletedProcess[str]:
+    def run(
+        self, *args: str, env: dict[str, str] | None = None, check: bool = True
+    ) -> subprocess.CompletedProcess[str]:
         """Run the environment's python with ``args``, a clean environment plus ``env``."""
-        base = {"PATH": f"{self.root / 'bin'}:{os.environ.get('PATH', '')}", "HOME": os.environ.get("HOME", "/tmp")}
+        base = {
+            "PATH": f"{self.root / 'bin'}:{os.environ.get('PATH', '')}",
+            "HOME": os.environ.get("HOME", "/tmp"),
+        }
         process = subprocess.run(
-            [self.python, *args], capture_output=True, text=True, env={**base, **(env or {})},
+            [self.python, *args],
+            capture_output=True,
+            text=True,
+            env={**base, **(env or {})},
             timeout=600,
         )
         if check and process.returncode != 0:
@@ -47,8 +61,9 @@ class Environment:
             )
         return process
 
-    def hwcore(self, *args: str, env: dict[str, str] | None = None,
-               check: bool = True) -> subprocess.CompletedProcess[str]:
+    def hwcore(
+        self, *args: str, env: dict[str, str] | None = None, check: bool = True
+    ) -> subprocess.CompletedProcess[str]:
         return self.run("-m", "hwcore", *args, env=env, check=check)
 
     def hwcore_json(self, *args: str, env: dict[str, str] | None = None) -> dict[str, object]:
@@ -73,7 +88,7 @@ class Environment:
 
 
 @pytest.fixture(scope="session")
-def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Environment]:
+def installed(tmp_path_factory: pytest.TempPathFactory) -> Environment:
     wheelhouse = os.environ.get("HWCORE_WHEELHOUSE")
     if not wheelhouse:
         pytest.skip("HWCORE_WHEELHOUSE is not set: run these through `nox -s dist`")
@@ -83,11 +98,12 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Environment]
     environment.pip("install", "-c", environment.constraints, *THIRD_PARTY)
     wheels = [environment.wheel(name) for name in ("hwcore", "hwcore-cpu", "hwcore-cuda")]
     environment.pip("install", "--no-index", "--no-deps", *wheels)
-    yield environment
+    return environment
 
 
-def _write_project(root: Path, distribution: str, module: str, source: str,
-                  entry_points: dict[str, str]) -> Path:
+def _write_project(
+    root: Path, distribution: str, module: str, source: str, entry_points: dict[str, str]
+) -> Path:
     """A minimal hatchling project with one module and the given entry points."""
     project = root / distribution
     (project / module).mkdir(parents=True)
@@ -95,7 +111,8 @@ def _write_project(root: Path, distribution: str, module: str, source: str,
     groups = "\n".join(
         f'[project.entry-points."{group}"]\n{line}' for group, line in entry_points.items()
     )
-    (project / "pyproject.toml").write_text(textwrap.dedent(f"""\
+    (project / "pyproject.toml").write_text(
+        textwrap.dedent(f"""\
         [build-system]
         requires = ["hatchling"]
         build-backend = "hatchling.build"
@@ -105,7 +122,10 @@ def _write_project(root: Path, distribution: str, module: str, source: str,
         version = "0.9.0"
         dependencies = ["hwcore"]
 
-        """) + groups + "\n")
+        """)
+        + groups
+        + "\n"
+    )
     return project
 
 
@@ -115,7 +135,7 @@ def write_project():
     return _write_project
 
 
-ACCELERATOR = '''
+ACCELERATOR = """
 from hwcore import PlatformInfo, hookimpl
 
 HWCORE_CONTRACT_VERSION = "1.0"
@@ -129,15 +149,22 @@ def detect_platform():
 @hookimpl
 def get_device_name(device_id):
     return "{name} chip " + str(device_id)
-'''
+"""
 
 
 @pytest.fixture
 def accelerator(installed: Environment, tmp_path: Path) -> Iterator[str]:
     """Install ``hwcore-acme``, an always-present accelerator built inside the test."""
     source = ACCELERATOR.format(name="acme", evidence="4 ACME chips on the test bus")
-    installed.install_project(_write_project(tmp_path, "hwcore-acme", "hwcore_acme", source,
-                                            {"hwcore.platforms": 'acme = "hwcore_acme"'}))
+    installed.install_project(
+        _write_project(
+            tmp_path,
+            "hwcore-acme",
+            "hwcore_acme",
+            source,
+            {"hwcore.platforms": 'acme = "hwcore_acme"'},
+        )
+    )
     yield "hwcore-acme"
     installed.uninstall("hwcore-acme")
 
@@ -145,8 +172,14 @@ def accelerator(installed: Environment, tmp_path: Path) -> Iterator[str]:
 @pytest.fixture
 def second_accelerator(installed: Environment, tmp_path: Path) -> Iterator[str]:
     source = ACCELERATOR.format(name="zeta", evidence="2 ZETA cards on PCI")
-    installed.install_project(_write_project(tmp_path, "hwcore-zeta", "hwcore_zeta", source,
-                                            {"hwcore.platforms": 'zeta = "hwcore_zeta"'}))
+    installed.install_project(
+        _write_project(
+            tmp_path,
+            "hwcore-zeta",
+            "hwcore_zeta",
+            source,
+            {"hwcore.platforms": 'zeta = "hwcore_zeta"'},
+        )
+    )
     yield "hwcore-zeta"
     installed.uninstall("hwcore-zeta")
-

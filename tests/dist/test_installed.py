@@ -24,7 +24,11 @@ def test_info_tells_the_truth_about_this_machine(installed):
     info = installed.hwcore_json("info")
     assert info["ok"] is True
     platform = info["platform"]
-    assert (platform["name"], platform["is_fallback"], platform["dist_backend"]) == ("cpu", True, "gloo")
+    assert (platform["name"], platform["is_fallback"], platform["dist_backend"]) == (
+        "cpu",
+        True,
+        "gloo",
+    )
     assert platform["provider"].startswith("hwcore-cpu ")
     assert len(info["devices"]) == platform["device_count"] >= 1
     assert info["devices"][0]["total_memory"] > 0
@@ -74,9 +78,13 @@ def test_two_accelerators_are_one_error_naming_both_and_the_override(
 def test_a_broken_plugin_distribution_is_reported_and_others_keep_working(
     installed, tmp_path, write_project
 ):
-    project = write_project(tmp_path, "hwcore-broken", "hwcore_broken",
-                            "import a_vendor_sdk_that_is_not_installed\n",
-                            {"hwcore.platforms": 'broken = "hwcore_broken"'})
+    project = write_project(
+        tmp_path,
+        "hwcore-broken",
+        "hwcore_broken",
+        "import a_vendor_sdk_that_is_not_installed\n",
+        {"hwcore.platforms": 'broken = "hwcore_broken"'},
+    )
     installed.install_project(project)
     try:
         listing = installed.hwcore_json("plugins")
@@ -104,7 +112,10 @@ def test_allowlist_and_override_through_the_environment(installed, accelerator):
     statuses = {p["name"]: p["status"] for p in only_cpu["plugins"]}
     assert statuses == {"acme": "excluded", "cpu": "active", "cuda": "excluded"}
     typo = installed.hwcore("info", env={"HWCORE_PLUGINS": "cpu,acmee"}, check=False)
-    assert "HWCORE_PLUGINS names acmee, which matches no installed hwcore plugin (installed: acme, cpu, cuda)" in typo.stderr
+    assert (
+        "HWCORE_PLUGINS names acmee, which matches no installed hwcore plugin (installed: acme, cpu, cuda)"
+        in typo.stderr
+    )
     empty = installed.hwcore("info", env={"HWCORE_PLATFORM": ""}, check=False)
     assert empty.returncode == 1
     assert empty.stderr.startswith("hwcore: error: HWCORE_PLATFORM is set but empty.")
@@ -118,6 +129,7 @@ def test_console_script_and_module_agree(installed):
     import subprocess
 
     script = os.path.join(os.path.dirname(installed.python), "hwcore")
-    via_script = subprocess.run([script, "plugins", "--json"], capture_output=True, text=True,
-                                check=True, timeout=120)
+    via_script = subprocess.run(
+        [script, "plugins", "--json"], capture_output=True, text=True, check=True, timeout=120
+    )
     assert json.loads(via_script.stdout) == installed.hwcore_json("plugins")

@@ -18,11 +18,13 @@ def run(args: argparse.Namespace) -> int:
 
     report = get_host().inspect()
     if args.json:
-        print_json({
-            "ok": True,
-            "active": report.active,
-            "plugins": [record.to_dict() for record in report.plugins],
-        })
+        print_json(
+            {
+                "ok": True,
+                "active": report.active,
+                "plugins": [record.to_dict() for record in report.plugins],
+            }
+        )
         return 0
     if not report.plugins:
         print("No hwcore plugins are installed; `pip install hwcore-cpu` adds the host CPU.")

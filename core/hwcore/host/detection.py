@@ -28,12 +28,20 @@ def _detect(candidate: Candidate, detect: object) -> DetectionResult:
         answer = detect()  # type: ignore[operator]
     except Exception as error:  # detection faults are recorded, never fatal on their own
         seconds = time.perf_counter() - start
-        return _result(candidate, None, None, f"detect_platform raised {type(error).__name__}: {error}", seconds)
+        return _result(
+            candidate,
+            None,
+            None,
+            f"detect_platform raised {type(error).__name__}: {error}",
+            seconds,
+        )
     seconds = time.perf_counter() - start
     if isinstance(answer, PlatformInfo):
         if answer.name != candidate.name:
             return _result(
-                candidate, None, None,
+                candidate,
+                None,
+                None,
                 f"detect_platform returned PlatformInfo(name={answer.name!r}); the name must "
                 f"be the entry-point name {candidate.name!r}",
                 seconds,
@@ -42,9 +50,13 @@ def _detect(candidate: Candidate, detect: object) -> DetectionResult:
     if isinstance(answer, PlatformAbsent):
         return _result(candidate, None, answer.reason, None, seconds)
     if answer is None:
-        return _result(candidate, None, "detect_platform returned None (no reason given)", None, seconds)
+        return _result(
+            candidate, None, "detect_platform returned None (no reason given)", None, seconds
+        )
     return _result(
-        candidate, None, None,
+        candidate,
+        None,
+        None,
         f"detect_platform returned {type(answer).__name__}; return PlatformInfo, "
         "PlatformAbsent or None",
         seconds,

@@ -34,9 +34,7 @@ def scan_entry_points() -> tuple[Candidate, ...]:
     (``hwcore.host.reset`` clears it)."""
     found = importlib.metadata.entry_points()
     candidates = [
-        _candidate(entry_point)
-        for group in GROUPS
-        for entry_point in found.select(group=group)
+        _candidate(entry_point) for group in GROUPS for entry_point in found.select(group=group)
     ]
     return tuple(sorted(candidates, key=lambda c: (c.group, c.name, c.distribution)))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import warnings
@@ -98,10 +99,8 @@ class Host:
 
     def inspect(self) -> DetectionReport:
         """The detection report, resolving first if needed, even when resolution fails."""
-        try:
+        with contextlib.suppress(HwcoreError):
             self.resolve()
-        except HwcoreError:
-            pass
         return self.report
 
     # ----------------------------------------------------------------- the steps
@@ -138,13 +137,19 @@ class Host:
         try:
             resolution = resolve_platform(draft)
         except HwcoreError as error:
-            self.report = DetectionReport(records, detections, override, allowlist, None, str(error).splitlines()[0])
+            self.report = DetectionReport(
+                records, detections, override, allowlist, None, str(error).splitlines()[0]
+            )
             raise error from _cause(outcomes, override)
         self._activate(resolution.active, loaded_platforms, detections)
         self.plugin_manager.register(CoreDefaults(self), name=CORE_DEFAULTS_NAME)
         self.report = DetectionReport(
             _mark_active(records, resolution.active, loaded_platforms),
-            detections, override, allowlist, resolution.active, resolution.decision,
+            detections,
+            override,
+            allowlist,
+            resolution.active,
+            resolution.decision,
         )
         self._warn_unneeded_failures(self.report)
 
@@ -157,13 +162,18 @@ class Host:
         self._platform_info = next(d.info for d in detections if d.plugin == active)
 
     def _warn_unneeded_failures(self, report: DetectionReport) -> None:
-        problems = [r for r in report.plugins if r.status in (PluginStatus.FAILED, PluginStatus.DUPLICATE)]
+        problems = [
+            r for r in report.plugins if r.status in (PluginStatus.FAILED, PluginStatus.DUPLICATE)
+        ]
         problems += [
-            r for r in report.plugins
+            r
+            for r in report.plugins
             if any(d.plugin == r.name and d.error for d in report.detections)
         ]
         for record in problems:
-            error = record.error or next(d.error for d in report.detections if d.plugin == record.name)
+            error = record.error or next(
+                d.error for d in report.detections if d.plugin == record.name
+            )
             warnings.warn(
                 f"hwcore plugin {record.name!r} from {record.provider} was skipped: {error}. "
                 f"Fix or uninstall {record.distribution}; `hwcore plugins` lists every plugin.",
@@ -198,7 +208,9 @@ def _records(
             status = PluginStatus.INACTIVE
         else:
             status = PluginStatus.LOADED
-        records.append(PluginRecord(c.name, c.group, c.value, c.distribution, c.version, status, error))
+        records.append(
+            PluginRecord(c.name, c.group, c.value, c.distribution, c.version, status, error)
+        )
     return tuple(records)
 
 
@@ -206,7 +218,9 @@ def _mark_active(
     records: tuple[PluginRecord, ...], active: str, platforms: list[Candidate]
 ) -> tuple[PluginRecord, ...]:
     return tuple(
-        PluginRecord(r.name, r.group, r.value, r.distribution, r.version, PluginStatus.ACTIVE, r.error)
+        PluginRecord(
+            r.name, r.group, r.value, r.distribution, r.version, PluginStatus.ACTIVE, r.error
+        )
         if r.name == active and r.status is PluginStatus.INACTIVE
         else r
         for r in records

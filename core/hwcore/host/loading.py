@@ -58,13 +58,13 @@ def contract_problem(plugin: object, candidate: Candidate) -> str | None:
     if declared is None:
         return (
             f"it declares no contract version; add {CONTRACT_ATTRIBUTE} = "
-            f"\"{CONTRACT_VERSION}\" to {candidate.value}"
+            f'"{CONTRACT_VERSION}" to {candidate.value}'
         )
     match = _VERSION.match(declared) if isinstance(declared, str) else None
     if match is None:
         return (
-            f"its {CONTRACT_ATTRIBUTE} is {declared!r}; write it as \"MAJOR.MINOR\", "
-            f"e.g. \"{CONTRACT_VERSION}\""
+            f'its {CONTRACT_ATTRIBUTE} is {declared!r}; write it as "MAJOR.MINOR", '
+            f'e.g. "{CONTRACT_VERSION}"'
         )
     major, minor = int(match[1]), int(match[2])
     if major != int(core[1]):
@@ -97,7 +97,7 @@ def hook_problem(plugin: object, candidate: Candidate, pm: HostPluginManager) ->
     if candidate.group != PLATFORM_GROUP and implements_detect:
         return (
             "it implements detect_platform but is declared in the general group; "
-            f"declare it under [project.entry-points.\"{PLATFORM_GROUP}\"]"
+            f'declare it under [project.entry-points."{PLATFORM_GROUP}"]'
         )
     return None
 

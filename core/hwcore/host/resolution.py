@@ -37,7 +37,9 @@ def resolve_platform(report: DetectionReport) -> Resolution:
     accelerators = [d for d in present if not d.is_fallback]
     if len(accelerators) == 1:
         only = accelerators[0]
-        return Resolution(only.plugin, f"{only.plugin}: the only accelerator detected ({_why(only)})")
+        return Resolution(
+            only.plugin, f"{only.plugin}: the only accelerator detected ({_why(only)})"
+        )
     if len(accelerators) > 1:
         raise AmbiguousPlatformError(_ambiguous_message(accelerators, "accelerator platforms"))
     fallbacks = [d for d in present if d.is_fallback]
@@ -109,7 +111,10 @@ def _none_message(report: DetectionReport) -> str:
     if not platforms:
         head = "No hwcore platform plugin is installed."
     elif any(r.error for r in platforms):
-        head = "No usable hwcore platform: some failed (see below) and none of the others detected its hardware."
+        head = (
+            "No usable hwcore platform: some failed (see below) and none of the others "
+            "detected its hardware."
+        )
     else:
         head = "No hwcore platform detected its hardware, and no host-CPU fallback is installed."
     return "\n".join([head, "Detection report:", report.render(), INSTALL_HINT])

@@ -88,7 +88,10 @@ class AttentionBackendSpec:
             require_text("AttentionBackendSpec", "description", self.description)
 
     def to_dict(self) -> dict[str, Any]:
-        cap = (None if c is None else c.as_version_str() for c in (self.min_capability, self.max_capability))
+        cap = (
+            None if c is None else c.as_version_str()
+            for c in (self.min_capability, self.max_capability)
+        )
         min_cap, max_cap = cap
         return {
             "name": self.name,

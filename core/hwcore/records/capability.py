@@ -22,9 +22,7 @@ class DeviceCapability(_MajorMinor):
     def __new__(cls, major: int, minor: int) -> DeviceCapability:
         for field, value in (("major", major), ("minor", minor)):
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise ValueError(
-                    f"DeviceCapability.{field} must be an integer >= 0, got {value!r}"
-                )
+                raise ValueError(f"DeviceCapability.{field} must be an integer >= 0, got {value!r}")
         return super().__new__(cls, major, minor)
 
     @classmethod

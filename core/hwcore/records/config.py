@@ -61,7 +61,9 @@ class CacheConfig:
             require_count("CacheConfig", "block_size", self.block_size, minimum=1)
         require_choice("CacheConfig", "cache_dtype", self.cache_dtype, KV_CACHE_DTYPES)
         if self.kv_cache_memory_bytes is not None:
-            require_count("CacheConfig", "kv_cache_memory_bytes", self.kv_cache_memory_bytes, minimum=1)
+            require_count(
+                "CacheConfig", "kv_cache_memory_bytes", self.kv_cache_memory_bytes, minimum=1
+            )
         if not 0 < self.gpu_memory_utilization <= 1:
             raise ValueError(
                 "CacheConfig.gpu_memory_utilization must be in (0, 1], "
@@ -121,8 +123,10 @@ class CompilationConfig:
         require_choice("CompilationConfig", "cudagraph_mode", self.cudagraph_mode, CUDAGRAPH_MODES)
         if self.cudagraph_capture_sizes is not None and (
             not isinstance(self.cudagraph_capture_sizes, tuple)
-            or any(isinstance(n, bool) or not isinstance(n, int) or n < 1
-                   for n in self.cudagraph_capture_sizes)
+            or any(
+                isinstance(n, bool) or not isinstance(n, int) or n < 1
+                for n in self.cudagraph_capture_sizes
+            )
         ):
             raise ValueError(
                 "CompilationConfig.cudagraph_capture_sizes must be a tuple of positive "
@@ -174,7 +178,9 @@ class EngineConfig:
         part, _, name = dotted.partition(".")
         return getattr(getattr(self, part), name)
 
-    def apply(self, adjustments: list[ConfigAdjustment] | tuple[ConfigAdjustment, ...]) -> EngineConfig:
+    def apply(
+        self, adjustments: list[ConfigAdjustment] | tuple[ConfigAdjustment, ...]
+    ) -> EngineConfig:
         """A copy with ``adjustments`` applied in order; the record checks run again.
 
         Raises ``InvalidConfigError`` if an adjustment's ``old`` is not the current value

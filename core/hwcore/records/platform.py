@@ -49,7 +49,9 @@ class PlatformInfo:
         if not isinstance(self.is_fallback, bool):
             raise ValueError(f"PlatformInfo.is_fallback must be a bool, got {self.is_fallback!r}")
         if not isinstance(self.details, tuple) or any(
-            not (isinstance(pair, tuple) and len(pair) == 2 and all(isinstance(x, str) for x in pair))
+            not (
+                isinstance(pair, tuple) and len(pair) == 2 and all(isinstance(x, str) for x in pair)
+            )
             for pair in self.details
         ):
             raise ValueError(

@@ -19,10 +19,17 @@ class Acme:
 
     @hwcore.hookimpl
     def detect_platform(self):
-        return PlatformInfo(name="acme", device_name="acme", device_type="acme",
-                            dispatch_key="PrivateUse1", dist_backend="gloo", device_count=1,
-                            evidence=("1 ACME chip on the test bus",), ray_device_key="ACME",
-                            details=(("firmware", "7.1"),))
+        return PlatformInfo(
+            name="acme",
+            device_name="acme",
+            device_type="acme",
+            dispatch_key="PrivateUse1",
+            dist_backend="gloo",
+            device_count=1,
+            evidence=("1 ACME chip on the test bus",),
+            ray_device_key="ACME",
+            details=(("firmware", "7.1"),),
+        )
 
     @hwcore.hookimpl
     def get_device_name(self, device_id):
@@ -46,8 +53,12 @@ class Absent:
 
 
 def host_with(*plugins: tuple[str, object], environ=None) -> None:
-    candidates = [Candidate(name, "hwcore.platforms", f"{name}_plugin", f"hwcore-{name}", "1.0",
-                            (lambda p=p: p)) for name, p in plugins]
+    candidates = [
+        Candidate(
+            name, "hwcore.platforms", f"{name}_plugin", f"hwcore-{name}", "1.0", (lambda p=p: p)
+        )
+        for name, p in plugins
+    ]
     install_host(Host(discover=lambda: candidates, environ=environ or {}))
 
 
@@ -86,15 +97,26 @@ def test_info_json(capsys):
     assert code == 0
     assert data["schema_version"] == 1 and data["ok"] is True
     assert data["platform"]["name"] == "acme" and data["platform"]["provider"] == "hwcore-acme 1.0"
-    assert data["devices"] == [{"index": 0, "physical_index": 0, "name": "ACME One", "uuid": None,
-                                "capability": "3.0", "total_memory": 8 * 2**30}]
+    assert data["devices"] == [
+        {
+            "index": 0,
+            "physical_index": 0,
+            "name": "ACME One",
+            "uuid": None,
+            "capability": "3.0",
+            "total_memory": 8 * 2**30,
+        }
+    ]
 
 
 def test_plugins_json_lists_every_plugin(capsys):
     host_with(("acme", Acme()), ("zeta", Absent()))
     code, data = run_json(capsys, "plugins")
     assert code == 0
-    assert [(p["name"], p["distribution"], p["version"], p["status"], p["error"]) for p in data["plugins"]] == [
+    assert [
+        (p["name"], p["distribution"], p["version"], p["status"], p["error"])
+        for p in data["plugins"]
+    ] == [
         ("acme", "hwcore-acme", "1.0", "active", None),
         ("zeta", "hwcore-zeta", "1.0", "inactive", None),
     ]
@@ -103,18 +125,28 @@ def test_plugins_json_lists_every_plugin(capsys):
 def test_explain_shows_why_each_platform_was_or_was_not_chosen(capsys):
     host_with(("acme", Acme()), ("zeta", Absent()))
     code, data = run_json(capsys, "explain")
-    detections = {d["plugin"]: (d["present"], d["evidence"], d["reason"]) for d in data["detection"]["detections"]}
+    detections = {
+        d["plugin"]: (d["present"], d["evidence"], d["reason"])
+        for d in data["detection"]["detections"]
+    }
     assert code == 0
-    assert detections == {"acme": (True, ["1 ACME chip on the test bus"], None),
-                          "zeta": (False, [], "no /dev/zeta* device nodes")}
-    assert data["detection"]["decision"] == "acme: the only accelerator detected (1 ACME chip on the test bus)"
+    assert detections == {
+        "acme": (True, ["1 ACME chip on the test bus"], None),
+        "zeta": (False, [], "no /dev/zeta* device nodes"),
+    }
+    assert (
+        data["detection"]["decision"]
+        == "acme: the only accelerator detected (1 ACME chip on the test bus)"
+    )
 
 
 def test_failure_is_a_message_and_exit_1_not_a_traceback(capsys):
     host_with(("zeta", Absent()))
     assert main(["info"]) == 1
     err = capsys.readouterr().err
-    assert err.startswith("hwcore: error: No hwcore platform detected its hardware, and no host-CPU fallback is installed.\n")
+    assert err.startswith(
+        "hwcore: error: No hwcore platform detected its hardware, and no host-CPU fallback is installed.\n"
+    )
     assert "Traceback" not in err
     assert err.endswith("(run again with --debug to see the traceback)\n")
 
@@ -133,6 +165,8 @@ def test_debug_shows_the_traceback(capsys):
 
 
 def test_python_dash_m_hwcore_prints_help():
-    process = subprocess.run([sys.executable, "-m", "hwcore", "--help"], capture_output=True, text=True)
+    process = subprocess.run(
+        [sys.executable, "-m", "hwcore", "--help"], capture_output=True, text=True
+    )
     assert process.returncode == 0
     assert "info" in process.stdout and "explain" in process.stdout and "check" in process.stdout

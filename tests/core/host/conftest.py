@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any
 
 import pytest
 
@@ -17,8 +16,15 @@ class FakePlatform:
 
     HWCORE_CONTRACT_VERSION = "1.0"
 
-    def __init__(self, name: str, *, present: bool = True, fallback: bool = False,
-                 evidence: str | None = None, device_type: str | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        *,
+        present: bool = True,
+        fallback: bool = False,
+        evidence: str | None = None,
+        device_type: str | None = None,
+    ) -> None:
         self.name = name
         self.present = present
         self.fallback = fallback
@@ -32,9 +38,14 @@ class FakePlatform:
         if not self.present:
             return PlatformAbsent(f"no {self.name} hardware")
         return PlatformInfo(
-            name=self.name, device_name=self.name, device_type=self.device_type,
-            dispatch_key=self.name.upper(), dist_backend="gloo", device_count=2,
-            evidence=(self.evidence,), is_fallback=self.fallback,
+            name=self.name,
+            device_name=self.name,
+            device_type=self.device_type,
+            dispatch_key=self.name.upper(),
+            dist_backend="gloo",
+            device_count=2,
+            evidence=(self.evidence,),
+            is_fallback=self.fallback,
         )
 
     @hwcore.hookimpl
@@ -42,12 +53,26 @@ class FakePlatform:
         return f"{self.name} device {device_id}"
 
 
-def _candidate(name: str, plugin: object | Callable[[], object], *, group: str = PLATFORM_GROUP,
-              distribution: str | None = None, version: str = "1.0") -> Candidate:
-    load = plugin if callable(plugin) and not hasattr(plugin, "HWCORE_CONTRACT_VERSION") else (lambda: plugin)
+def _candidate(
+    name: str,
+    plugin: object | Callable[[], object],
+    *,
+    group: str = PLATFORM_GROUP,
+    distribution: str | None = None,
+    version: str = "1.0",
+) -> Candidate:
+    load = (
+        plugin
+        if callable(plugin) and not hasattr(plugin, "HWCORE_CONTRACT_VERSION")
+        else (lambda: plugin)
+    )
     return Candidate(
-        name=name, group=group, value=f"{name}_module", version=version,
-        distribution=distribution or f"hwcore-{name}", load=load,  # type: ignore[arg-type]
+        name=name,
+        group=group,
+        value=f"{name}_module",
+        version=version,
+        distribution=distribution or f"hwcore-{name}",
+        load=load,  # type: ignore[arg-type]
     )
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
@@ -27,9 +26,14 @@ def site(tmp_path, monkeypatch):
 
 def test_scan_reads_both_groups_from_installed_metadata(site):
     write_distribution(site, "hwcore-acme", "1.2", "[hwcore.platforms]\nacme = acme_plugin\n")
-    write_distribution(site, "acme-kernels", "0.3", "[hwcore.plugins]\nacme_kernels = acme_kernels.plugin\n")
-    found = {(c.name, c.group, c.value, c.distribution, c.version)
-             for c in discovery.scan_entry_points() if c.name.startswith("acme")}
+    write_distribution(
+        site, "acme-kernels", "0.3", "[hwcore.plugins]\nacme_kernels = acme_kernels.plugin\n"
+    )
+    found = {
+        (c.name, c.group, c.value, c.distribution, c.version)
+        for c in discovery.scan_entry_points()
+        if c.name.startswith("acme")
+    }
     assert found == {
         ("acme", "hwcore.platforms", "acme_plugin", "hwcore-acme", "1.2"),
         ("acme_kernels", "hwcore.plugins", "acme_kernels.plugin", "acme-kernels", "0.3"),

@@ -22,13 +22,18 @@ def test_allowlist_is_split_stripped_and_deduplicated():
 
 
 def test_allowlist_rejects_a_malformed_name():
-    with pytest.raises(PlatformOverrideError, match=re.escape(
-        "HWCORE_PLUGINS='cpu,my plugin' holds 'my plugin', which is not a plugin name; list "
-        "entry-point names separated by commas, e.g. HWCORE_PLUGINS=cpu,my_backends."
-    )):
+    with pytest.raises(
+        PlatformOverrideError,
+        match=re.escape(
+            "HWCORE_PLUGINS='cpu,my plugin' holds 'my plugin', which is not a plugin name; list "
+            "entry-point names separated by commas, e.g. HWCORE_PLUGINS=cpu,my_backends."
+        ),
+    ):
         read_plugin_allowlist({"HWCORE_PLUGINS": "cpu,my plugin"})
 
 
 def test_allowlist_rejects_an_empty_value():
-    with pytest.raises(PlatformOverrideError, match=re.escape("HWCORE_PLUGINS='' has an empty entry.")):
+    with pytest.raises(
+        PlatformOverrideError, match=re.escape("HWCORE_PLUGINS='' has an empty entry.")
+    ):
         read_plugin_allowlist({"HWCORE_PLUGINS": ""})

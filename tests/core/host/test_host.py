@@ -43,10 +43,16 @@ def test_cpu_fallback_activates_when_no_accelerator_is_present(make_host, candid
     assert (acme.present, acme.reason) == (False, "no acme hardware")
 
 
-def test_two_accelerators_raise_one_error_naming_both_and_the_override(make_host, candidate, fake_platform):
+def test_two_accelerators_raise_one_error_naming_both_and_the_override(
+    make_host, candidate, fake_platform
+):
     make_host(
-        candidate("cuda", fake_platform("cuda", evidence="NVML reports 8 devices"), version="0.1.0"),
-        candidate("rocm", fake_platform("rocm", evidence="amdsmi reports 2 devices"), version="0.2.0"),
+        candidate(
+            "cuda", fake_platform("cuda", evidence="NVML reports 8 devices"), version="0.1.0"
+        ),
+        candidate(
+            "rocm", fake_platform("rocm", evidence="amdsmi reports 2 devices"), version="0.2.0"
+        ),
         candidate("cpu", fake_platform("cpu", fallback=True)),
     )
     expected = (
@@ -66,7 +72,8 @@ def test_two_accelerators_raise_one_error_naming_both_and_the_override(make_host
 def test_override_resolves_an_ambiguity(make_host, candidate, fake_platform):
     rocm = fake_platform("rocm")
     make_host(
-        candidate("cuda", fake_platform("cuda")), candidate("rocm", rocm),
+        candidate("cuda", fake_platform("cuda")),
+        candidate("rocm", rocm),
         environ={"HWCORE_PLATFORM": "rocm"},
     )
     assert hwcore.current_platform().name == "rocm"
@@ -75,7 +82,8 @@ def test_override_resolves_an_ambiguity(make_host, candidate, fake_platform):
 
 def test_override_chooses_the_cpu_over_an_accelerator(make_host, candidate, fake_platform):
     host = make_host(
-        candidate("cpu", fake_platform("cpu", fallback=True)), candidate("acme", fake_platform("acme")),
+        candidate("cpu", fake_platform("cpu", fallback=True)),
+        candidate("acme", fake_platform("acme")),
         environ={"HWCORE_PLATFORM": "cpu"},
     )
     assert hwcore.current_platform().name == "cpu"
@@ -83,7 +91,9 @@ def test_override_chooses_the_cpu_over_an_accelerator(make_host, candidate, fake
 
 
 def test_forced_platform_that_is_not_installed(make_host, candidate, fake_platform):
-    make_host(candidate("cpu", fake_platform("cpu", fallback=True)), environ={"HWCORE_PLATFORM": "tpu"})
+    make_host(
+        candidate("cpu", fake_platform("cpu", fallback=True)), environ={"HWCORE_PLATFORM": "tpu"}
+    )
     expected = (
         "HWCORE_PLATFORM=tpu names no installed platform plugin (installed: cpu). "
         "Install hwcore-tpu or set HWCORE_PLATFORM to one of those."
@@ -93,7 +103,9 @@ def test_forced_platform_that_is_not_installed(make_host, candidate, fake_platfo
 
 
 def test_forced_platform_whose_hardware_is_absent(make_host, candidate, fake_platform):
-    make_host(candidate("acme", fake_platform("acme", present=False)), environ={"HWCORE_PLATFORM": "acme"})
+    make_host(
+        candidate("acme", fake_platform("acme", present=False)), environ={"HWCORE_PLATFORM": "acme"}
+    )
     expected = (
         "HWCORE_PLATFORM=acme forces platform 'acme' from hwcore-acme 1.0, but its hardware "
         "is not present: no acme hardware. Unset HWCORE_PLATFORM or run on a machine with "
@@ -121,15 +133,23 @@ def test_forced_platform_that_failed_to_import_raises_its_load_error(make_host, 
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
-        ("", "HWCORE_PLATFORM is set but empty. Unset it to detect the platform, or set it to "
-             "one platform name, e.g. HWCORE_PLATFORM=cpu (`hwcore plugins` lists the installed ones)."),
-        ("cuda,cpu", "HWCORE_PLATFORM='cuda,cpu' is not a platform name: it must be a single name "
-                     "of letters, digits, '_', '-' or '.', e.g. HWCORE_PLATFORM=cuda "
-                     "(`hwcore plugins` lists the installed ones)."),
+        (
+            "",
+            "HWCORE_PLATFORM is set but empty. Unset it to detect the platform, or set it to "
+            "one platform name, e.g. HWCORE_PLATFORM=cpu (`hwcore plugins` lists the installed ones).",
+        ),
+        (
+            "cuda,cpu",
+            "HWCORE_PLATFORM='cuda,cpu' is not a platform name: it must be a single name "
+            "of letters, digits, '_', '-' or '.', e.g. HWCORE_PLATFORM=cuda "
+            "(`hwcore plugins` lists the installed ones).",
+        ),
     ],
 )
 def test_empty_or_malformed_override(make_host, candidate, fake_platform, value, expected):
-    make_host(candidate("cpu", fake_platform("cpu", fallback=True)), environ={"HWCORE_PLATFORM": value})
+    make_host(
+        candidate("cpu", fake_platform("cpu", fallback=True)), environ={"HWCORE_PLATFORM": value}
+    )
     with pytest.raises(PlatformOverrideError, match=f"^{re.escape(expected)}$"):
         hwcore.get_plugin_manager()
 
@@ -139,26 +159,35 @@ def test_no_platform_shows_the_report_and_what_to_install(make_host, candidate, 
     with pytest.raises(NoPlatformError) as raised:
         hwcore.get_plugin_manager()
     lines = str(raised.value).splitlines()
-    assert lines[0] == "No hwcore platform detected its hardware, and no host-CPU fallback is installed."
+    assert (
+        lines[0]
+        == "No hwcore platform detected its hardware, and no host-CPU fallback is installed."
+    )
     assert lines[1] == "Detection report:"
     assert re.fullmatch(
         r"  acme +platform hwcore-acme 1.0 +inactive, absent \(\d+\.\d\d ms\): no acme hardware",
         lines[2],
     )
-    assert lines[3].startswith("Install the backend for your hardware, e.g. `pip install hwcore-cuda`")
+    assert lines[3].startswith(
+        "Install the backend for your hardware, e.g. `pip install hwcore-cuda`"
+    )
 
 
 def test_nothing_installed(make_host):
     make_host()
-    with pytest.raises(NoPlatformError, match="^No hwcore platform plugin is installed.\n"):
+    with pytest.raises(NoPlatformError, match=r"^No hwcore platform plugin is installed\.\n"):
         hwcore.get_plugin_manager()
 
 
-def test_a_plugin_whose_import_raises_is_skipped_with_a_warning(make_host, candidate, fake_platform):
+def test_a_plugin_whose_import_raises_is_skipped_with_a_warning(
+    make_host, candidate, fake_platform
+):
     def broken() -> object:
         raise RuntimeError("driver table corrupt")
 
-    host = make_host(candidate("cpu", fake_platform("cpu", fallback=True)), candidate("acme", broken))
+    host = make_host(
+        candidate("cpu", fake_platform("cpu", fallback=True)), candidate("acme", broken)
+    )
     expected = (
         "hwcore plugin 'acme' from hwcore-acme 1.0 was skipped: importing acme_module raised "
         "RuntimeError: driver table corrupt. Fix or uninstall hwcore-acme; `hwcore plugins` "
@@ -170,7 +199,9 @@ def test_a_plugin_whose_import_raises_is_skipped_with_a_warning(make_host, candi
     assert acme is not None and acme.status is PluginStatus.FAILED
 
 
-def test_a_plugin_whose_detection_raises_is_recorded_and_others_keep_working(make_host, candidate, fake_platform):
+def test_a_plugin_whose_detection_raises_is_recorded_and_others_keep_working(
+    make_host, candidate, fake_platform
+):
     class ExplodingDetection(fake_platform):
         @hwcore.hookimpl
         def detect_platform(self):  # type: ignore[override]
@@ -180,17 +211,22 @@ def test_a_plugin_whose_detection_raises_is_recorded_and_others_keep_working(mak
         candidate("cpu", fake_platform("cpu", fallback=True)),
         candidate("acme", ExplodingDetection("acme")),
     )
-    with pytest.warns(HwcoreWarning, match=re.escape(
-        "hwcore plugin 'acme' from hwcore-acme 1.0 was skipped: detect_platform raised "
-        "OSError: sysfs unreadable."
-    )):
+    with pytest.warns(
+        HwcoreWarning,
+        match=re.escape(
+            "hwcore plugin 'acme' from hwcore-acme 1.0 was skipped: detect_platform raised "
+            "OSError: sysfs unreadable."
+        ),
+    ):
         assert hwcore.current_platform().name == "cpu"
     acme = next(d for d in host.report.detections if d.plugin == "acme")
     assert acme.error == "detect_platform raised OSError: sysfs unreadable"
     assert acme.seconds >= 0
 
 
-def test_duplicate_entry_point_names_exclude_both_and_name_both(make_host, candidate, fake_platform):
+def test_duplicate_entry_point_names_exclude_both_and_name_both(
+    make_host, candidate, fake_platform
+):
     host = make_host(
         candidate("cpu", fake_platform("cpu", fallback=True)),
         candidate("acme", fake_platform("acme"), distribution="hwcore-acme"),
@@ -207,12 +243,15 @@ def test_duplicate_entry_point_names_exclude_both_and_name_both(make_host, candi
         "also offered by acme-fork 9.9; uninstall one of them. Fix or uninstall hwcore-acme; "
         "`hwcore plugins` lists every plugin.",
     ]
-    assert [r.status for r in host.report.plugins if r.name == "acme"] == [PluginStatus.DUPLICATE] * 2
+    assert [r.status for r in host.report.plugins if r.name == "acme"] == [
+        PluginStatus.DUPLICATE
+    ] * 2
 
 
 def test_allowlist_keeps_only_named_plugins(make_host, candidate, fake_platform):
     host = make_host(
-        candidate("cpu", fake_platform("cpu", fallback=True)), candidate("acme", fake_platform("acme")),
+        candidate("cpu", fake_platform("cpu", fallback=True)),
+        candidate("acme", fake_platform("acme")),
         environ={"HWCORE_PLUGINS": "cpu"},
     )
     assert hwcore.current_platform().name == "cpu"
@@ -220,9 +259,12 @@ def test_allowlist_keeps_only_named_plugins(make_host, candidate, fake_platform)
     assert host.report.allowlist == ("cpu",)
 
 
-def test_allowlist_name_matching_nothing_warns_and_lists_what_exists(make_host, candidate, fake_platform):
+def test_allowlist_name_matching_nothing_warns_and_lists_what_exists(
+    make_host, candidate, fake_platform
+):
     make_host(
-        candidate("cpu", fake_platform("cpu", fallback=True)), candidate("acme", fake_platform("acme")),
+        candidate("cpu", fake_platform("cpu", fallback=True)),
+        candidate("acme", fake_platform("acme")),
         environ={"HWCORE_PLUGINS": "cpu, acme ,acmee"},
     )
     expected = (
@@ -234,7 +276,10 @@ def test_allowlist_name_matching_nothing_warns_and_lists_what_exists(make_host, 
 
 
 def test_allowlist_with_an_empty_entry_is_an_error(make_host, candidate, fake_platform):
-    make_host(candidate("cpu", fake_platform("cpu", fallback=True)), environ={"HWCORE_PLUGINS": "cpu,,acme"})
+    make_host(
+        candidate("cpu", fake_platform("cpu", fallback=True)),
+        environ={"HWCORE_PLUGINS": "cpu,,acme"},
+    )
     expected = (
         "HWCORE_PLUGINS='cpu,,acme' has an empty entry. Unset it to load every installed "
         "plugin, or list names separated by commas, e.g. HWCORE_PLUGINS=cpu,my_backends."
@@ -243,7 +288,9 @@ def test_allowlist_with_an_empty_entry_is_an_error(make_host, candidate, fake_pl
         hwcore.get_plugin_manager()
 
 
-def test_general_plugins_stay_registered_whatever_platform_is_active(make_host, candidate, general, fake_platform):
+def test_general_plugins_stay_registered_whatever_platform_is_active(
+    make_host, candidate, general, fake_platform
+):
     class Namer:
         HWCORE_CONTRACT_VERSION = "1.0"
 
@@ -260,10 +307,13 @@ def test_core_defaults_answer_last_and_name_the_platform(make_host, candidate, f
     pm = hwcore.get_plugin_manager()
     assert pm.hook.get_supported_dtypes() == ["bfloat16", "float16", "float32"]
     assert pm.hook.get_device_capability(device_id=0) is None
-    with pytest.raises(NotImplementedError, match=re.escape(
-        "platform 'acme' (hwcore-acme 1.0) does not implement get_device_uuid; ask its "
-        "maintainers, or register a plugin that implements it"
-    )):
+    with pytest.raises(
+        NotImplementedError,
+        match=re.escape(
+            "platform 'acme' (hwcore-acme 1.0) does not implement get_device_uuid; ask its "
+            "maintainers, or register a plugin that implements it"
+        ),
+    ):
         pm.hook.get_device_uuid(device_id=0)
 
 

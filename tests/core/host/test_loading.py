@@ -30,10 +30,16 @@ class Declared:
 @pytest.mark.parametrize(
     ("declared", "expected"),
     [
-        (None, 'it declares no contract version; add HWCORE_CONTRACT_VERSION = "1.0" to acme_module'),
-        ("one", "its HWCORE_CONTRACT_VERSION is 'one'; write it as \"MAJOR.MINOR\", e.g. \"1.0\""),
-        ("2.0", "it was written for hook contract 2.0, and this hwcore speaks 1.0; install a "
-                "release of hwcore-acme built for hwcore's contract 1.x"),
+        (
+            None,
+            'it declares no contract version; add HWCORE_CONTRACT_VERSION = "1.0" to acme_module',
+        ),
+        ("one", 'its HWCORE_CONTRACT_VERSION is \'one\'; write it as "MAJOR.MINOR", e.g. "1.0"'),
+        (
+            "2.0",
+            "it was written for hook contract 2.0, and this hwcore speaks 1.0; install a "
+            "release of hwcore-acme built for hwcore's contract 1.x",
+        ),
         ("1.7", "it needs hook contract 1.7, newer than this hwcore's 1.0; upgrade hwcore"),
     ],
 )
@@ -43,8 +49,9 @@ def test_contract_version_problems(make_host, candidate, fake_platform, declared
         acme.HWCORE_CONTRACT_VERSION = None
     else:
         acme.HWCORE_CONTRACT_VERSION = declared
-    host = resolve_with_warnings(make_host(candidate("cpu", fake_platform("cpu", fallback=True)),
-                                           candidate("acme", acme)))
+    host = resolve_with_warnings(
+        make_host(candidate("cpu", fake_platform("cpu", fallback=True)), candidate("acme", acme))
+    )
     assert failure_of(host, "acme") == expected
     assert hwcore.current_platform().name == "cpu"
 
@@ -53,10 +60,13 @@ def test_contract_error_when_the_broken_plugin_is_forced(make_host, candidate, f
     acme = fake_platform("acme")
     acme.HWCORE_CONTRACT_VERSION = "2.0"
     make_host(candidate("acme", acme), environ={"HWCORE_PLATFORM": "acme"})
-    with pytest.raises(PluginContractError, match=re.escape(
-        "HWCORE_PLATFORM=acme forces platform 'acme' from hwcore-acme 1.0, which cannot be "
-        "used: it was written for hook contract 2.0"
-    )):
+    with pytest.raises(
+        PluginContractError,
+        match=re.escape(
+            "HWCORE_PLATFORM=acme forces platform 'acme' from hwcore-acme 1.0, which cannot be "
+            "used: it was written for hook contract 2.0"
+        ),
+    ):
         hwcore.get_plugin_manager()
 
 
@@ -66,9 +76,12 @@ def test_hookimpl_with_an_argument_its_spec_lacks(make_host, candidate, fake_pla
         def get_device_name(self, device_index: int) -> str:  # type: ignore[override]
             return "x"
 
-    host = resolve_with_warnings(make_host(
-        candidate("cpu", fake_platform("cpu", fallback=True)), candidate("acme", WrongArgument("acme"))
-    ))
+    host = resolve_with_warnings(
+        make_host(
+            candidate("cpu", fake_platform("cpu", fallback=True)),
+            candidate("acme", WrongArgument("acme")),
+        )
+    )
     error = failure_of(host, "acme")
     assert error == (
         "its get_device_name hookimpl takes device_index, which the hookspec "
@@ -83,9 +96,12 @@ def test_hookimpl_that_is_not_a_hwcore_hook(make_host, candidate, fake_platform)
         def get_device_colour(self) -> str:
             return "green"
 
-    host = resolve_with_warnings(make_host(
-        candidate("cpu", fake_platform("cpu", fallback=True)), candidate("acme", UnknownHook("acme"))
-    ))
+    host = resolve_with_warnings(
+        make_host(
+            candidate("cpu", fake_platform("cpu", fallback=True)),
+            candidate("acme", UnknownHook("acme")),
+        )
+    )
     assert failure_of(host, "acme") == (
         "it implements get_device_colour, which is not a hwcore hook; check the name against "
         "hwcore.hookspecs"
@@ -93,18 +109,25 @@ def test_hookimpl_that_is_not_a_hwcore_hook(make_host, candidate, fake_platform)
 
 
 def test_platform_plugin_without_detection(make_host, candidate, fake_platform):
-    host = resolve_with_warnings(make_host(
-        candidate("cpu", fake_platform("cpu", fallback=True)), candidate("acme", Declared())
-    ))
-    assert failure_of(host, "acme") == "it is a platform plugin but does not implement detect_platform"
+    host = resolve_with_warnings(
+        make_host(
+            candidate("cpu", fake_platform("cpu", fallback=True)), candidate("acme", Declared())
+        )
+    )
+    assert (
+        failure_of(host, "acme") == "it is a platform plugin but does not implement detect_platform"
+    )
 
 
 def test_general_plugin_with_detection(make_host, candidate, general, fake_platform):
-    host = resolve_with_warnings(make_host(
-        candidate("cpu", fake_platform("cpu", fallback=True)), general("extras", fake_platform("extras"))
-    ))
+    host = resolve_with_warnings(
+        make_host(
+            candidate("cpu", fake_platform("cpu", fallback=True)),
+            general("extras", fake_platform("extras")),
+        )
+    )
     assert failure_of(host, "extras") == (
-        'it implements detect_platform but is declared in the general group; declare it under '
+        "it implements detect_platform but is declared in the general group; declare it under "
         '[project.entry-points."hwcore.platforms"]'
     )
 
@@ -115,7 +138,9 @@ def test_detection_must_return_a_record(make_host, candidate, fake_platform):
         def detect_platform(self):  # type: ignore[override]
             return True
 
-    host = make_host(candidate("cpu", fake_platform("cpu", fallback=True)), candidate("acme", Truthy("acme")))
+    host = make_host(
+        candidate("cpu", fake_platform("cpu", fallback=True)), candidate("acme", Truthy("acme"))
+    )
     with pytest.warns(HwcoreWarning):
         hwcore.get_plugin_manager()
     result = next(d for d in host.report.detections if d.plugin == "acme")
@@ -125,8 +150,10 @@ def test_detection_must_return_a_record(make_host, candidate, fake_platform):
 
 
 def test_platform_info_name_must_match_the_entry_point(make_host, candidate, fake_platform):
-    host = make_host(candidate("cpu", fake_platform("cpu", fallback=True)),
-                     candidate("acme2", fake_platform("acme")))
+    host = make_host(
+        candidate("cpu", fake_platform("cpu", fallback=True)),
+        candidate("acme2", fake_platform("acme")),
+    )
     with pytest.warns(HwcoreWarning):
         hwcore.get_plugin_manager()
     result = next(d for d in host.report.detections if d.plugin == "acme2")

@@ -22,26 +22,34 @@ def test_integer_and_version_forms():
 
 
 def test_to_int_is_undefined_for_two_digit_minors():
-    with pytest.raises(ValueError, match=re.escape(
-        "DeviceCapability(9, 10).to_int() is undefined: the integer form only holds minor "
-        "versions 0-9; compare the tuple instead"
-    )):
+    with pytest.raises(
+        ValueError,
+        match=re.escape(
+            "DeviceCapability(9, 10).to_int() is undefined: the integer form only holds minor "
+            "versions 0-9; compare the tuple instead"
+        ),
+    ):
         DeviceCapability(9, 10).to_int()
 
 
-@pytest.mark.parametrize(("text", "expected"), [("9.0", (9, 0)), ("90", (9, 0)), ("100", (10, 0)), (" 8.6 ", (8, 6))])
+@pytest.mark.parametrize(
+    ("text", "expected"), [("9.0", (9, 0)), ("90", (9, 0)), ("100", (10, 0)), (" 8.6 ", (8, 6))]
+)
 def test_parse(text, expected):
     assert DeviceCapability.parse(text) == expected
 
 
 def test_parse_rejects_garbage():
-    with pytest.raises(ValueError, match=re.escape(
-        "cannot read a device capability from 'sm_90'; write it as '9.0' or '90'"
-    )):
+    with pytest.raises(
+        ValueError,
+        match=re.escape("cannot read a device capability from 'sm_90'; write it as '9.0' or '90'"),
+    ):
         DeviceCapability.parse("sm_90")
 
 
 @pytest.mark.parametrize("bad", [-1, 1.5, True, "9"])
 def test_rejects_non_integers(bad):
-    with pytest.raises(ValueError, match=re.escape(f"DeviceCapability.major must be an integer >= 0, got {bad!r}")):
+    with pytest.raises(
+        ValueError, match=re.escape(f"DeviceCapability.major must be an integer >= 0, got {bad!r}")
+    ):
         DeviceCapability(bad, 0)
