@@ -13,7 +13,7 @@ import hwcore_cpu.plugin
 from hwcore.host import Candidate, Host, install_host
 from hwcore_cpu.facts import CpuFacts, gather_cpu_facts
 
-from .samples import X86_SAPPHIRE_RAPIDS
+from .facts.samples import X86_SAPPHIRE_RAPIDS
 
 GIB = 1 << 30
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from hwcore_cpu.facts.cpuinfo import parse_first_processor, read_first_processor
 
-from ..samples import ARM_NEOVERSE_V1, X86_SAPPHIRE_RAPIDS
+from .samples import ARM_NEOVERSE_V1, X86_SAPPHIRE_RAPIDS
 
 
 def test_keeps_only_the_first_processor_entry() -> None:

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from typing import Any
 
 from hwcore_cpu.facts import CpuArchitecture, MemorySnapshot, NumaNode, gather_cpu_facts
 
-from ..conftest import MachineFactory
-from ..samples import ARM_NEOVERSE_V1, RISCV_VISIONFIVE
+from .samples import ARM_NEOVERSE_V1, RISCV_VISIONFIVE
 
 GIB_KIB = 1024 * 1024
+
+# make_machine (tests/plugins/cpu/conftest.py) returns a FakeMachine
+MachineFactory = Callable[..., Any]
 
 
 def test_two_socket_two_node_x86(make_machine: MachineFactory) -> None:

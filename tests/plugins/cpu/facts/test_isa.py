@@ -6,7 +6,7 @@ from hwcore_cpu.facts import CpuArchitecture
 from hwcore_cpu.facts.cpuinfo import parse_first_processor
 from hwcore_cpu.facts.isa import has_amx, isa_features
 
-from ..samples import ARM_NEOVERSE_V1, RISCV_VISIONFIVE, X86_EPYC_AVX2, X86_SAPPHIRE_RAPIDS
+from .samples import ARM_NEOVERSE_V1, RISCV_VISIONFIVE, X86_EPYC_AVX2, X86_SAPPHIRE_RAPIDS
 
 
 def test_x86_with_amx() -> None:
