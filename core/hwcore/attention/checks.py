@@ -1,0 +1,104 @@
+"""Why a backend cannot run a request: every reason, as vLLM-style strings.
+
+``validate_configuration`` in vLLM returns all reasons rather than the first; so does
+``backend_reasons``, so one error can tell the user everything to change at once.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+from collections.abc import Mapping
+
+from hwcore.attention.request import AttentionRequest
+from hwcore.records.attention import AttentionBackendSpec
+from hwcore.records.capability import DeviceCapability
+
+
+def backend_reasons(
+    spec: AttentionBackendSpec,
+    request: AttentionRequest,
+    device_type: str,
+    capability: DeviceCapability | None,
+) -> list[str]:
+    """Every reason ``spec`` cannot run ``request`` on this device; empty means valid."""
+    reasons = [
+        *_device_reasons(spec, device_type, capability),
+        *_shape_reasons(spec, request),
+        *_feature_reasons(spec, request),
+    ]
+    reasons += [reason for package in spec.required_packages if (reason := package_reason(package))]
+    return reasons
+
+
+def unregistered_reason(name: str, providers: Mapping[str, str] | None) -> str:
+    """The reason for a priority-list name that no installed plugin registered."""
+    hint = (providers or {}).get(name)
+    if hint:
+        return f"not registered by any installed plugin (provided by e.g. {hint})"
+    return "not registered by any installed plugin; install the plugin that provides it"
+
+
+def package_reason(package: str) -> str | None:
+    """``None`` if distribution ``package`` is installed; read from metadata, not imported."""
+    try:
+        importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:
+        return f"required package {package!r} is not installed (pip install {package})"
+    return None
+
+
+def _device_reasons(
+    spec: AttentionBackendSpec, device_type: str, capability: DeviceCapability | None
+) -> list[str]:
+    reasons = []
+    if spec.device_types and device_type not in spec.device_types:
+        reasons.append(
+            f"device type {device_type} not supported (supports {_join(spec.device_types)})"
+        )
+    minimum, maximum = spec.min_capability, spec.max_capability
+    if (minimum or maximum) and capability is None:
+        reasons.append("compute capability unknown (the platform reports none)")
+    elif capability is not None and minimum is not None and capability < minimum:
+        reasons.append(f"compute capability {capability} below {minimum}")
+    elif capability is not None and maximum is not None and capability > maximum:
+        reasons.append(f"compute capability {capability} above {maximum}")
+    return reasons
+
+
+def _shape_reasons(spec: AttentionBackendSpec, request: AttentionRequest) -> list[str]:
+    reasons = []
+    if spec.head_sizes and request.head_size not in spec.head_sizes:
+        reasons.append(
+            f"head_size {request.head_size} not supported (supports {_join(spec.head_sizes)})"
+        )
+    if request.dtype not in spec.dtypes:
+        reasons.append(f"dtype {request.dtype} not supported (supports {_join(spec.dtypes)})")
+    if request.kv_cache_dtype not in spec.kv_cache_dtypes:
+        reasons.append(
+            f"kv_cache_dtype {request.kv_cache_dtype} not supported "
+            f"(supports {_join(spec.kv_cache_dtypes)})"
+        )
+    size = request.block_size
+    # vLLM's rule: a listed block size is a base; any multiple of it works.
+    if size is not None and spec.block_sizes and not any(size % b == 0 for b in spec.block_sizes):
+        reasons.append(
+            f"block_size {size} not supported (supports multiples of {_join(spec.block_sizes)})"
+        )
+    return reasons
+
+
+def _feature_reasons(spec: AttentionBackendSpec, request: AttentionRequest) -> list[str]:
+    reasons = []
+    if request.use_mla and not spec.mla:
+        reasons.append("MLA not supported")
+    if spec.mla and not request.use_mla:
+        reasons.append("non-MLA not supported")
+    if request.has_sink and not spec.sink:
+        reasons.append("attention sinks not supported")
+    if request.use_sparse and not spec.sparse:
+        reasons.append("sparse not supported")
+    return reasons
+
+
+def _join(values: tuple[object, ...]) -> str:
+    return ", ".join(str(value) for value in values)

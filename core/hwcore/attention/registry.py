@@ -1,0 +1,114 @@
+"""The attention-backend registry: every ``AttentionBackendSpec`` the plugins registered.
+
+Built from ``register_attention_backends`` of the process-wide host, one hookimpl at a
+time so each backend is traced to the plugin and distribution that provided it. The
+snapshot is rebuilt when ``HostPluginManager.generation`` changes, i.e. after an engine
+``pm.register``-s an object of its own.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from hwcore.errors import AttentionBackendError, DuplicateBackendError
+from hwcore.records.attention import AttentionBackendSpec
+
+if TYPE_CHECKING:
+    from hwcore.host.host import Host
+
+
+@dataclass(frozen=True)
+class RegisteredBackend:
+    """A backend spec and who registered it (``plugin`` name, ``provider`` distribution)."""
+
+    spec: AttentionBackendSpec
+    plugin: str
+    provider: str
+
+
+@dataclass(frozen=True)
+class BackendRegistry:
+    """An immutable snapshot of the registered backends, in registration order."""
+
+    backends: dict[str, RegisteredBackend]
+    generation: int
+
+    def get(self, name: str) -> RegisteredBackend | None:
+        return self.backends.get(name)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.backends
+
+    def __iter__(self) -> Iterator[RegisteredBackend]:
+        return iter(self.backends.values())
+
+    def names(self) -> list[str]:
+        return list(self.backends)
+
+
+_lock = threading.Lock()
+_snapshot: tuple[Host, BackendRegistry] | None = None
+
+
+def get_registry(host: Host | None = None) -> BackendRegistry:
+    """The registry of ``host`` (the process-wide host by default), resolving it first.
+
+    Raise ``DuplicateBackendError`` when two plugins register the same name and
+    ``AttentionBackendError`` when a plugin returns something that is not a spec.
+    """
+    global _snapshot
+    if host is None:
+        from hwcore.host import get_host
+
+        host = get_host()
+    pm = host.resolve()
+    snapshot = _snapshot
+    if snapshot is not None and snapshot[0] is host and snapshot[1].generation == pm.generation:
+        return snapshot[1]
+    with _lock:
+        registry = build_registry(host)
+        _snapshot = (host, registry)
+    return registry
+
+
+def build_registry(host: Host) -> BackendRegistry:
+    """Call every ``register_attention_backends`` implementation and collect the specs."""
+    pm = host.resolve()
+    generation = pm.generation
+    backends: dict[str, RegisteredBackend] = {}
+    # pluggy calls hookimpls last-registered first; reversing gives registration order,
+    # which is stable and independent of the order of the answers we check.
+    for hookimpl in reversed(pm.hook.register_attention_backends.get_hookimpls()):
+        provider = host.provider_of(hookimpl.plugin_name)
+        for spec in _specs_of(hookimpl.function(), hookimpl.plugin_name, provider):
+            entry = RegisteredBackend(spec, hookimpl.plugin_name, provider)
+            _refuse_duplicate(backends.get(spec.name), entry)
+            backends[spec.name] = entry
+    return BackendRegistry(backends, generation)
+
+
+def _specs_of(answer: object, plugin: str, provider: str) -> list[AttentionBackendSpec]:
+    items = [] if answer is None else answer
+    if not isinstance(items, (list, tuple)) or not all(
+        isinstance(item, AttentionBackendSpec) for item in items
+    ):
+        raise AttentionBackendError(
+            f"plugin {plugin!r} ({provider}) returned {answer!r} from "
+            "register_attention_backends; it must return a list of AttentionBackendSpec. "
+            f"Report this to the maintainers of {provider}"
+        )
+    return list(items)
+
+
+def _refuse_duplicate(existing: RegisteredBackend | None, new: RegisteredBackend) -> None:
+    if existing is None:
+        return
+    raise DuplicateBackendError(
+        f"attention backend {new.spec.name!r} is registered by plugin {existing.plugin!r} "
+        f"({existing.provider}) and by plugin {new.plugin!r} ({new.provider}); a name must "
+        "have one provider. Uninstall or disable one of them (HWCORE_PLUGINS lists the "
+        "plugins to load), or rename the backend in the plugin you control"
+    )

@@ -1,0 +1,147 @@
+"""``TORCH_SDPA``: the portable reference backend, on torch's scaled_dot_product_attention.
+
+It runs on any torch device and is the last entry of every default priority list, so a
+platform always has a backend that works, if not the fastest. Decode steps (one query
+token per sequence) run batched, one SDPA call over the gathered, padded context;
+prefill runs one SDPA call per sequence because lengths vary.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from hwcore.attention.backend import AttentionBackend
+from hwcore.records.attention import AttentionBackendSpec
+
+if TYPE_CHECKING:
+    import torch
+
+TORCH_SDPA = AttentionBackendSpec(
+    name="TORCH_SDPA",
+    class_path="hwcore.attention.torch_sdpa.TorchSDPABackend",
+    dtypes=("float16", "bfloat16", "float32"),
+    kv_cache_dtypes=("auto", "float16", "bfloat16", "float32"),
+    required_packages=("torch",),
+    description="portable reference on torch scaled_dot_product_attention; any device",
+)
+
+
+class TorchSDPABackend(AttentionBackend):
+    """Paged attention by gathering each sequence's blocks and calling torch SDPA."""
+
+    name = "TORCH_SDPA"
+
+    def forward(
+        self,
+        query: torch.Tensor,
+        key_cache: torch.Tensor,
+        value_cache: torch.Tensor,
+        block_tables: torch.Tensor,
+        seq_lens: torch.Tensor,
+        query_lens: torch.Tensor,
+        scale: float | None = None,
+        causal: bool = True,
+    ) -> torch.Tensor:
+        """See ``AttentionBackend.forward``; ``scale`` defaults to ``1/sqrt(head_size)``."""
+        lengths: list[int] = seq_lens.tolist()
+        new_tokens: list[int] = query_lens.tolist()
+        _check_lengths(query, lengths, new_tokens)
+        if all(count == 1 for count in new_tokens):
+            return _decode(query, key_cache, value_cache, block_tables, lengths, scale)
+        return _prefill(
+            query, key_cache, value_cache, block_tables, lengths, new_tokens, scale, causal
+        )
+
+
+def _check_lengths(query: torch.Tensor, lengths: list[int], new_tokens: list[int]) -> None:
+    if len(lengths) != len(new_tokens) or sum(new_tokens) != query.shape[0]:
+        raise ValueError(
+            f"query has {query.shape[0]} tokens but query_lens sum to {sum(new_tokens)} "
+            f"over {len(new_tokens)} sequences (seq_lens has {len(lengths)}); pass one "
+            "length per sequence and pack the query tokens sequence after sequence"
+        )
+    if any(q > s or q < 0 for q, s in zip(new_tokens, lengths, strict=True)):
+        raise ValueError("every query_lens[i] must be between 0 and seq_lens[i]")
+
+
+def _gather(cache: torch.Tensor, block_table: torch.Tensor, length: int) -> torch.Tensor:
+    """``[..., length, kv_heads, head_size]`` from the blocks of one (or a batch of) tables."""
+    blocks = -(-length // cache.shape[1])
+    gathered = cache[block_table[..., :blocks].long()]
+    return gathered.flatten(-4, -3)[..., :length, :, :]
+
+
+def _decode(
+    query: torch.Tensor,
+    key_cache: torch.Tensor,
+    value_cache: torch.Tensor,
+    block_tables: torch.Tensor,
+    lengths: list[int],
+    scale: float | None,
+) -> torch.Tensor:
+    import torch
+
+    longest = max(lengths)
+    # [seqs, L, kv_heads, D] -> [seqs, kv_heads, L, D]: SDPA wants heads before positions.
+    keys = _gather(key_cache, block_tables, longest).transpose(1, 2).to(query.dtype)
+    values = _gather(value_cache, block_tables, longest).transpose(1, 2).to(query.dtype)
+    mask = None
+    if min(lengths) != longest:
+        positions = torch.arange(longest, device=query.device)
+        limit = torch.tensor(lengths, device=query.device)
+        mask = (positions[None, :] < limit[:, None])[:, None, None, :]
+    output = _sdpa(query.unsqueeze(2), keys, values, mask, False, scale)
+    return output.squeeze(2)
+
+
+def _prefill(
+    query: torch.Tensor,
+    key_cache: torch.Tensor,
+    value_cache: torch.Tensor,
+    block_tables: torch.Tensor,
+    lengths: list[int],
+    new_tokens: list[int],
+    scale: float | None,
+    causal: bool,
+) -> torch.Tensor:
+    import torch
+
+    output = torch.empty_like(query)
+    start = 0
+    for index, (length, count) in enumerate(zip(lengths, new_tokens, strict=True)):
+        if count == 0:
+            continue
+        keys = _gather(key_cache, block_tables[index], length).transpose(0, 1).to(query.dtype)
+        values = _gather(value_cache, block_tables[index], length).transpose(0, 1).to(query.dtype)
+        rows = query[start : start + count].transpose(0, 1)
+        mask = _causal_mask(count, length, query.device) if causal and count > 1 else None
+        attended = _sdpa(rows, keys, values, mask, False, scale)
+        output[start : start + count] = attended.transpose(0, 1)
+        start += count
+    return output
+
+
+def _causal_mask(count: int, length: int, device: torch.device) -> torch.Tensor:
+    """The new tokens are the last ``count`` positions: token ``i`` sees positions up to
+    ``length - count + i`` (SDPA's own ``is_causal`` aligns top-left, which is wrong when
+    earlier positions are already cached)."""
+    import torch
+
+    rows = torch.arange(count, device=device)[:, None] + (length - count)
+    return torch.arange(length, device=device)[None, :] <= rows
+
+
+def _sdpa(
+    query: torch.Tensor,
+    keys: torch.Tensor,
+    values: torch.Tensor,
+    mask: torch.Tensor | None,
+    is_causal: bool,
+    scale: float | None,
+) -> torch.Tensor:
+    import torch.nn.functional as functional
+
+    grouped = query.shape[-3] != keys.shape[-3]
+    return functional.scaled_dot_product_attention(
+        query, keys, values, attn_mask=mask, is_causal=is_causal, scale=scale, enable_gqa=grouped
+    )
