@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 import threading
 import warnings
 from collections.abc import Callable, Iterable, Mapping
@@ -15,6 +16,7 @@ from hwcore.host.detection import detect_platforms
 from hwcore.host.discovery import Candidate
 from hwcore.host.environment import (
     PLUGINS_VARIABLE,
+    TRACE_VARIABLE,
     read_platform_override,
     read_plugin_allowlist,
 )
@@ -108,6 +110,10 @@ class Host:
     def _run(self) -> None:
         from hwcore.defaults import CoreDefaults
 
+        if self._environ.get(TRACE_VARIABLE, "") not in ("", "0"):
+            # pluggy's tracer prints every hook call with its arguments and result.
+            self.plugin_manager.trace.root.setwriter(sys.stderr.write)
+            self.plugin_manager.enable_tracing()
         override = read_platform_override(self._environ)
         allowlist = read_plugin_allowlist(self._environ)
         candidates = list(self._discover())

@@ -346,3 +346,12 @@ def test_reset_starts_over(make_host, candidate, fake_platform):
     make_host(candidate("acme", second))
     hwcore.current_platform()
     assert (first.detect_calls, second.detect_calls) == (1, 1)
+
+
+def test_trace_switch_prints_every_hook_call(make_host, candidate, fake_platform, capsys):
+    make_host(candidate("acme", fake_platform("acme")), environ={"HWCORE_TRACE_HOOKS": "1"})
+    hwcore.get_plugin_manager().hook.get_device_name(device_id=0)
+    err = capsys.readouterr().err
+    assert "get_device_name [hook]" in err
+    assert "device_id: 0" in err
+    assert "finish get_device_name --> acme device 0 [hook]" in err
