@@ -1,0 +1,48 @@
+"""Stand-ins for the vendor attention backends, registered under vLLM's names.
+
+The capability ranges, dtypes and block sizes follow vLLM 0.33's backends, so selection
+tables can be compared with vLLM's choices without the kernels.
+"""
+
+from __future__ import annotations
+
+import hwcore
+from hwcore.records import AttentionBackendSpec, DeviceCapability
+
+HALF = ("float16", "bfloat16")
+ANY_FLOAT = ("float16", "bfloat16", "float32")
+
+
+class FakeKernel:
+    """A class the specs' ``class_path`` can name; selection never runs it."""
+
+
+def _spec(name: str, **fields: object) -> AttentionBackendSpec:
+    globals()[name] = type(name, (FakeKernel,), {})
+    return AttentionBackendSpec(name=name, class_path=f"hwcore_cuda_test_backends.{name}", **fields)  # type: ignore[arg-type]
+
+
+VENDOR_BACKENDS = [
+    _spec("FLASH_ATTN", dtypes=HALF, block_sizes=(16,), min_capability=DeviceCapability(8, 0)),
+    _spec("FLASHINFER", dtypes=HALF, block_sizes=(16,), min_capability=DeviceCapability(7, 5),
+          max_capability=DeviceCapability(12, 1)),
+    _spec("TRITON_ATTN", dtypes=ANY_FLOAT, block_sizes=(16,)),
+    _spec("FLEX_ATTENTION", dtypes=ANY_FLOAT),
+    _spec("FLASHINFER_MLA", mla=True, block_sizes=(32, 64), default_block_size=64,
+          min_capability=DeviceCapability(10, 0), max_capability=DeviceCapability(10, 9)),
+    _spec("CUTLASS_MLA", mla=True, block_sizes=(128,), default_block_size=128,
+          min_capability=DeviceCapability(10, 0), max_capability=DeviceCapability(10, 9)),
+    _spec("FLASH_ATTN_MLA", mla=True, block_sizes=(16,),
+          min_capability=DeviceCapability(9, 0), max_capability=DeviceCapability(9, 0)),
+    _spec("FLASHMLA", mla=True, block_sizes=(64,), default_block_size=64,
+          min_capability=DeviceCapability(9, 0), max_capability=DeviceCapability(10, 9)),
+    _spec("TRITON_MLA", mla=True, dtypes=HALF),
+]
+
+
+class VendorBackendsPlugin:
+    """A general plugin registering every stand-in, as a kernel package would."""
+
+    @hwcore.hookimpl
+    def register_attention_backends(self) -> list[AttentionBackendSpec]:
+        return list(VENDOR_BACKENDS)
