@@ -31,7 +31,8 @@ class RegisteredBackend:
 
 @dataclass(frozen=True)
 class BackendRegistry:
-    """An immutable snapshot of the registered backends, in registration order."""
+    """An immutable snapshot of the registered backends, sorted by name (registration
+    order depends on plugin load order, which must not decide anything)."""
 
     backends: dict[str, RegisteredBackend]
     generation: int
@@ -79,15 +80,13 @@ def build_registry(host: Host) -> BackendRegistry:
     pm = host.resolve()
     generation = pm.generation
     backends: dict[str, RegisteredBackend] = {}
-    # pluggy calls hookimpls last-registered first; reversing gives registration order,
-    # which is stable and independent of the order of the answers we check.
-    for hookimpl in reversed(pm.hook.register_attention_backends.get_hookimpls()):
+    for hookimpl in pm.hook.register_attention_backends.get_hookimpls():
         provider = host.provider_of(hookimpl.plugin_name)
         for spec in _specs_of(hookimpl.function(), hookimpl.plugin_name, provider):
             entry = RegisteredBackend(spec, hookimpl.plugin_name, provider)
             _refuse_duplicate(backends.get(spec.name), entry)
             backends[spec.name] = entry
-    return BackendRegistry(backends, generation)
+    return BackendRegistry(dict(sorted(backends.items())), generation)
 
 
 def _specs_of(answer: object, plugin: str, provider: str) -> list[AttentionBackendSpec]:
@@ -106,9 +105,10 @@ def _specs_of(answer: object, plugin: str, provider: str) -> list[AttentionBacke
 def _refuse_duplicate(existing: RegisteredBackend | None, new: RegisteredBackend) -> None:
     if existing is None:
         return
+    first, second = sorted((existing, new), key=lambda entry: entry.plugin)
     raise DuplicateBackendError(
-        f"attention backend {new.spec.name!r} is registered by plugin {existing.plugin!r} "
-        f"({existing.provider}) and by plugin {new.plugin!r} ({new.provider}); a name must "
+        f"attention backend {new.spec.name!r} is registered by plugin {first.plugin!r} "
+        f"({first.provider}) and by plugin {second.plugin!r} ({second.provider}); a name must "
         "have one provider. Uninstall or disable one of them (HWCORE_PLUGINS lists the "
         "plugins to load), or rename the backend in the plugin you control"
     )

@@ -90,7 +90,8 @@ def select_attention_backend(
 
 def default_priority(device_type: str) -> list[str]:
     """Every registered backend whose ``device_types`` include ``device_type`` or are
-    empty, in registration order, with ``TORCH_SDPA`` (the portable one) last."""
+    empty, by name, with ``TORCH_SDPA`` (the portable one) last. Platforms that know
+    which backend is fastest pass their own list to ``select_attention_backend``."""
     host = get_host()
     cache = _cache.current(host)
     cached = cache.priorities.get(device_type)
