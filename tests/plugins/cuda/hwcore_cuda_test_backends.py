@@ -43,6 +43,8 @@ VENDOR_BACKENDS = [
 class VendorBackendsPlugin:
     """A general plugin registering every stand-in, as a kernel package would."""
 
+    HWCORE_CONTRACT_VERSION = "1.0"
+
     @hwcore.hookimpl
     def register_attention_backends(self) -> list[AttentionBackendSpec]:
         return list(VENDOR_BACKENDS)
