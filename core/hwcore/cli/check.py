@@ -356,7 +356,8 @@ def _attention_error(context: CheckContext, backend: Any, batch: _Batch) -> floa
     tables = _block_tables(context, batch.seq_lens, block_size, num_blocks)
     keys = [_random(context, (n, kv_heads, head_size), key_cache.dtype) for n in batch.seq_lens]
     values = [_random(context, (n, kv_heads, head_size), key_cache.dtype) for n in batch.seq_lens]
-    slots = torch.cat([_slots(table, n, block_size) for table, n in zip(tables, batch.seq_lens, strict=True)])
+    pairs = zip(tables, batch.seq_lens, strict=True)
+    slots = torch.cat([_slots(table, length, block_size) for table, length in pairs])
     backend.write_kv_cache(torch.cat(keys), torch.cat(values), key_cache, value_cache,
                            slots.to(context.device))
     heads = SAMPLE_HEADS
