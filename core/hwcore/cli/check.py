@@ -47,6 +47,8 @@ SAMPLE_HEADS = 8
 SAMPLE_KV_HEADS = 2
 DEFAULT_NUM_BLOCKS = 256
 SEED = 0
+# Steps that report more than one result: swapping out then in is one step, two copies.
+FOLLOWERS = {"swap out": ("swap in",)}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -144,8 +146,10 @@ def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     results: list[StepResult] = []
     for name, step in steps:
-        if results and results[-1].status != "pass":
-            results.append(StepResult(name, "skip", 0.0, f"skipped: {results[-1].name} failed"))
+        failed = next((result.name for result in results if result.status == "fail"), None)
+        if failed is not None:
+            skipped = (name, *FOLLOWERS.get(name, ()))
+            results += [StepResult(n, "skip", 0.0, f"skipped: {failed} failed") for n in skipped]
             continue
         results.extend(_run_step(name, step, context))
     total = time.perf_counter() - started
@@ -363,12 +367,12 @@ def _attention_error(context: CheckContext, backend: Any, batch: _Batch) -> floa
     heads = SAMPLE_HEADS
     queries = [_random(context, (q, heads, head_size), key_cache.dtype) for q in batch.query_lens]
     output = backend.forward(
-        torch.cat(queries), key_cache, value_cache, _pad_tables(torch, tables).to(context.device),
+        torch.cat(queries), key_cache, value_cache, _pad_tables(tables).to(context.device),
         torch.tensor(batch.seq_lens, device=context.device),
         torch.tensor(batch.query_lens, device=context.device),
     )
     expected = torch.cat([
-        _dense_reference(torch, q.float().cpu(), k.float().cpu(), v.float().cpu())
+        _dense_reference(q.float().cpu(), k.float().cpu(), v.float().cpu())
         for q, k, v in zip(queries, keys, values, strict=True)
     ])
     return float((output.float().cpu() - expected).abs().max())
@@ -398,17 +402,19 @@ def _slots(table: list[int], length: int, block_size: int) -> torch.Tensor:
     return blocks * block_size + positions % block_size
 
 
-def _pad_tables(torch: Any, tables: list[list[int]]) -> torch.Tensor:
+def _pad_tables(tables: list[list[int]]) -> torch.Tensor:
+    import torch
+
     width = max(len(table) for table in tables)
     padded: torch.Tensor = torch.tensor([table + [0] * (width - len(table)) for table in tables])
     return padded
 
 
-def _dense_reference(
-    torch: Any, query: torch.Tensor, key: torch.Tensor, value: torch.Tensor
-) -> torch.Tensor:
+def _dense_reference(query: torch.Tensor, key: torch.Tensor, value: torch.Tensor) -> torch.Tensor:
     """Causal attention of the last ``len(query)`` positions over the whole sequence,
     written out by hand in float32 (no SDPA), so it shares no code with the backend."""
+    import torch
+
     groups = query.shape[1] // key.shape[1]
     key = key.repeat_interleave(groups, dim=1)
     value = value.repeat_interleave(groups, dim=1)
