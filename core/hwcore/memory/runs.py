@@ -20,12 +20,19 @@ def coalesce_runs(sources: list[int], targets: list[int]) -> list[BlockRun]:
     aliasing, so the order of independent copies does not matter, and reading the source
     in address order finds the longest runs (and helps the prefetcher).
     """
+    pairs = sorted(zip(sources, targets, strict=True))
+    if not pairs:
+        return []
     runs: list[BlockRun] = []
-    for source, target in sorted(zip(sources, targets, strict=True)):
-        if runs:
-            last = runs[-1]
-            if source == last.src_start + last.length and target == last.dst_start + last.length:
-                runs[-1] = BlockRun(last.src_start, last.dst_start, last.length + 1)
-                continue
-        runs.append(BlockRun(source, target, 1))
+    # Plain locals, not a NamedTuple rebuilt per block: this loop is ~40% of a 256-block
+    # host copy's Python overhead otherwise.
+    src_start, dst_start = pairs[0]
+    length = 1
+    for source, target in pairs[1:]:
+        if source == src_start + length and target == dst_start + length:
+            length += 1
+            continue
+        runs.append(BlockRun(src_start, dst_start, length))
+        src_start, dst_start, length = source, target, 1
+    runs.append(BlockRun(src_start, dst_start, length))
     return runs
