@@ -7,9 +7,11 @@ which must step aside as the fallback), not an in-process host.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -104,3 +106,17 @@ def test_nvml_missing_leaves_cuda_absent_with_its_reason(
         "NVML library not found (NVML Shared Library Not Found); no Tegra release file "
         "(/etc/nv_tegra_release) or /sys/class/tegra-firmware"
     )
+
+
+def test_gpu_check_exits_cleanly_without_a_gpu() -> None:
+    script = Path(__file__).parents[3] / "benchmarks" / "gpu_check.py"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CUDA_")}
+    result = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, check=False,
+        env=env, timeout=120,
+    )
+    if "no NVIDIA GPU" not in result.stdout:
+        pytest.skip("this machine has an NVIDIA GPU: run benchmarks/gpu_check.py itself")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("no NVIDIA GPU: ")
+    assert result.stdout.endswith("; nothing to check\n")
