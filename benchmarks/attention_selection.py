@@ -94,7 +94,8 @@ def main() -> None:
     print(f"  pluggy dispatch alone (constant hookimpl): {floor_us:.2f} µs/call")
     print(f"  first (uncached) selection: {timings['uncached_first_call_ms']:.3f} ms")
     path = write_results("attention_selection", {
-        "hook_us": hook_us, "direct_us": direct_us, "pluggy_floor_us": floor_us, "timings": timings, "target_us": 3.0,
+        "hook_us": hook_us, "direct_us": direct_us, "pluggy_floor_us": floor_us,
+        "timings": timings, "target_us": 3.0,
     })
     print(f"wrote {path}")
     install_host(None)
