@@ -7,7 +7,6 @@ from typing import Any
 
 from hwcore.errors import HwcoreError
 from hwcore.records import ConfigAdjustment, EngineConfig
-from hwcore.testing.conformance.detection_checks import environment_changes
 
 
 def config_problem(check: Callable[[EngineConfig], Any], config: EngineConfig) -> str | None:
@@ -43,13 +42,10 @@ def config_problem(check: Callable[[EngineConfig], Any], config: EngineConfig) -
 
 
 def _changed_fields(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
-    flat_before, flat_after = _flatten(before), _flatten(after)
-    return [change.replace("added", "set") for change in environment_changes(flat_before, flat_after)]
-
-
-def _flatten(parts: dict[str, Any]) -> dict[str, str]:
-    return {
-        f"{part}.{name}": repr(value)
-        for part, fields in parts.items()
+    """``["changed cache.block_size from None to 16"]`` for every field that differs."""
+    return [
+        f"changed {part}.{name} from {value!r} to {after[part][name]!r}"
+        for part, fields in before.items()
         for name, value in fields.items()
-    }
+        if after[part][name] != value
+    ]

@@ -187,13 +187,7 @@ class PlatformConformance:
     def test_detect_platform_changes_no_environment_variable(
         self, conformance_manager: HostPluginManager
     ) -> None:
-        before = dict(os.environ)
-        try:
-            _detect(conformance_manager)
-        finally:
-            after = dict(os.environ)
-            detection_checks.restore_environment(before)
-        changes = detection_checks.environment_changes(before, after)
+        changes = _detect_with_changes(conformance_manager)[1]
         if changes:
             fail(f"detect_platform changed os.environ: {'; '.join(changes)}; detection must not set, change or remove environment variables")
 
@@ -294,14 +288,21 @@ class PlatformConformance:
     def test_default_attention_request_gets_a_registered_backend(
         self, conformance_host: IsolatedHost, conformance_platform: Platform
     ) -> None:
+        from hwcore.attention.backend import load_backend_class
+
         registered = attention_checks.flatten_registrations(
             conformance_host.plugin_manager.hook.register_attention_backends()
         )
         class_paths = {getattr(spec, "class_path", None) for spec in registered}
         dtype = conformance_platform.supported_dtypes[0]
         chosen = conformance_platform.get_attn_backend_cls(None, self.default_head_size, dtype)
+        request = f"get_attn_backend_cls(None, head_size={self.default_head_size}, dtype={dtype!r})"
         if chosen not in class_paths:
-            fail(f"get_attn_backend_cls(None, head_size={self.default_head_size}, dtype={dtype!r}) returned {chosen!r}, which no registered AttentionBackendSpec has as class_path")
+            fail(f"{request} returned {chosen!r}, which no registered AttentionBackendSpec has as class_path")
+        try:
+            load_backend_class(chosen)
+        except Exception as error:  # the chosen class must be runnable, whatever breaks it
+            fail(f"{request} returned {chosen!r}, which does not import: {type(error).__name__}: {error}")
 
     # ---------------------------------------------------------------- memory ops
 
@@ -350,6 +351,15 @@ class PlatformConformance:
 
 
 def _detect(manager: HostPluginManager) -> PlatformInfo | PlatformAbsent | None:
+    return _detect_with_changes(manager)[0]
+
+
+def _detect_with_changes(
+    manager: HostPluginManager,
+) -> tuple[PlatformInfo | PlatformAbsent | None, list[str]]:
+    """Detection's answer and the environment changes it made, which are undone at once
+    so a plugin that sets a variable cannot hide it from the test that looks for it."""
+    before = dict(os.environ)
     try:
         answer: PlatformInfo | PlatformAbsent | None = manager.hook.detect_platform()
     except Exception as error:  # raising is the defect being reported
@@ -357,7 +367,10 @@ def _detect(manager: HostPluginManager) -> PlatformInfo | PlatformAbsent | None:
             f"detect_platform raised {type(error).__name__}: {error}; when the hardware is "
             "absent return PlatformAbsent(reason), and raise only for a real fault"
         )
-    return answer
+    finally:
+        after = dict(os.environ)
+        detection_checks.restore_environment(before)
+    return answer, detection_checks.environment_changes(before, after)
 
 
 def _positional(operation: Any) -> Any:
