@@ -39,7 +39,7 @@ def measure(function: Callable[[], object], *, repeats: int, warmup: int = 3,
 
 
 def measure_interleaved(functions: dict[str, Callable[[], object]], *, repeats: int,
-                        warmup: int = 3) -> dict[str, Timing]:
+                        warmup: int = 3, inner: int = 1) -> dict[str, Timing]:
     """Time several functions round-robin, so a burst of load from other processes on a
     shared machine hits all of them alike and the ratios stay meaningful."""
     for function in functions.values():
@@ -49,8 +49,9 @@ def measure_interleaved(functions: dict[str, Callable[[], object]], *, repeats: 
     for _ in range(repeats):
         for name, function in functions.items():
             start = time.perf_counter()
-            function()
-            samples[name].append(time.perf_counter() - start)
+            for _ in range(inner):
+                function()
+            samples[name].append((time.perf_counter() - start) / inner)
     return {name: _timing(values) for name, values in samples.items()}
 
 

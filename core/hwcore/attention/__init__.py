@@ -11,6 +11,7 @@ from hwcore.attention.registry import BackendRegistry, RegisteredBackend, get_re
 from hwcore.attention.report import CandidateReport, SelectionReport
 from hwcore.attention.request import AttentionRequest
 from hwcore.attention.selection import (
+    attention_backend_hookimpl,
     clear_selection_cache,
     default_priority,
     select_attention_backend,
@@ -23,6 +24,7 @@ __all__ = [
     "CandidateReport",
     "RegisteredBackend",
     "SelectionReport",
+    "attention_backend_hookimpl",
     "clear_selection_cache",
     "default_priority",
     "get_registry",

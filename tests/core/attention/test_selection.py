@@ -8,7 +8,12 @@ import pytest
 import torch
 from attention_fakes import FLASH_ATTN, BackendPack, FakeGpu
 
-from hwcore.attention import default_priority, inspect_selection, select_attention_backend
+from hwcore.attention import (
+    attention_backend_hookimpl,
+    default_priority,
+    inspect_selection,
+    select_attention_backend,
+)
 from hwcore.errors import InvalidSelectedBackendError, NoValidBackendError
 from hwcore.host import Host
 from hwcore.records import AttentionBackendSpec, DeviceCapability
@@ -198,3 +203,17 @@ def test_selection_report_carries_the_error(host_factory: Callable[..., Host]) -
     assert report.error is not None
     assert report.error.startswith("No valid attention backend for fakegpu")
     assert FLASH_ATTN.name in report.to_dict()["error"]
+
+
+class FactoryGpu(FakeGpu):
+    get_attn_backend_cls = attention_backend_hookimpl(["FLASH_ATTN", "TORCH_SDPA"])
+
+
+def test_ready_made_hookimpl_selects_like_a_hand_written_one(
+    host_factory: Callable[..., Host],
+) -> None:
+    host = host_factory(FactoryGpu())
+    assert _choose(host) == FLASH
+    assert _choose(host, head_size=96) == SDPA
+    with pytest.raises(InvalidSelectedBackendError):
+        _choose(host, selected_backend="FLASH_ATTN", head_size=96)
