@@ -1,4 +1,4 @@
-"""Helpers to run the conformance suite on distributions in a child pytest.
+"""Running the conformance suite on distributions in a child pytest.
 
 The child runs in its own interpreter, as a backend author's CI would: each distribution is
 in a ``FakeSite`` on its ``PYTHONPATH``, found by ``importlib.metadata``, and each test
@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pytest
@@ -120,7 +120,6 @@ def run_pytest(folder: Path, pythonpath: str, *args: str) -> subprocess.Complete
     )
 
 
-
 @pytest.fixture(scope="module")
 def fakechip_run(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
@@ -129,3 +128,9 @@ def fakechip_run(
     module's ``VARIANTS`` (name: replacements)."""
     variants = {"chip_correct": (), **request.module.VARIANTS}
     return run_fakechip_suites(tmp_path_factory.mktemp("fakechip"), variants)
+
+
+@pytest.fixture
+def child_pytest() -> Callable[..., subprocess.CompletedProcess[str]]:
+    """``run_pytest``: pytest in a child interpreter (folder, PYTHONPATH, arguments)."""
+    return run_pytest
