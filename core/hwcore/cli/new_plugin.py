@@ -59,7 +59,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "name", help="the platform name: lowercase letters, digits and '_' (e.g. mychip)"
     )
     parser.add_argument(
-        "--output", type=Path, default=Path("."),
+        "--output",
+        type=Path,
+        default=Path("."),
         help="the folder to create hwcore-NAME in (default: the current folder)",
     )
 

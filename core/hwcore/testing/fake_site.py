@@ -54,7 +54,7 @@ class FakeSite:
         """
         dist_info = self.root / f"{_normalise(name)}-{version}.dist-info"
         dist_info.mkdir()
-        metadata = [f"Metadata-Version: 2.1", f"Name: {name}", f"Version: {version}"]
+        metadata = ["Metadata-Version: 2.1", f"Name: {name}", f"Version: {version}"]
         metadata += [f"Requires-Dist: {requirement}" for requirement in requires]
         (dist_info / "METADATA").write_text("\n".join(metadata) + "\n", encoding="utf-8")
         (dist_info / "entry_points.txt").write_text(

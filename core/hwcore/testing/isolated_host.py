@@ -118,7 +118,10 @@ class IsolatedHost:
         host = Host(discover=self._discover, environ=self.environ)
         # The host traces when *its* environ asks; a test's dict rarely does, so honour the
         # process environment too (once: not when the dict already asks).
-        if os.environ.get(TRACE_VARIABLE, "") not in ("", "0") and TRACE_VARIABLE not in self.environ:
+        if (
+            os.environ.get(TRACE_VARIABLE, "") not in ("", "0")
+            and TRACE_VARIABLE not in self.environ
+        ):
             host.plugin_manager.trace.root.setwriter(sys.stderr.write)
             host.plugin_manager.enable_tracing()
         return host

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
-import tomllib
 from pathlib import Path
 
 import pytest
+import tomllib
 
 from hwcore.cli.main import main
 
 
-def test_it_writes_an_installable_distribution(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_it_writes_an_installable_distribution(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["new-plugin", "mychip", "--output", str(tmp_path)]) == 0
 
     folder = tmp_path / "hwcore-mychip"
@@ -42,7 +44,9 @@ def test_every_generated_python_file_compiles(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("name", ["MyChip", "my-chip", "1chip", "", "class", "a" * 33])
-def test_a_bad_name_is_refused(name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_bad_name_is_refused(
+    name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["new-plugin", name, "--output", str(tmp_path)]) == 2
 
     assert capsys.readouterr().err == (
@@ -53,7 +57,9 @@ def test_a_bad_name_is_refused(name: str, tmp_path: Path, capsys: pytest.Capture
     assert list(tmp_path.iterdir()) == []
 
 
-def test_a_name_of_hwcores_own_platforms_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_name_of_hwcores_own_platforms_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["new-plugin", "cuda", "--output", str(tmp_path)]) == 2
 
     assert capsys.readouterr().err == (
@@ -62,7 +68,9 @@ def test_a_name_of_hwcores_own_platforms_is_refused(tmp_path: Path, capsys: pyte
     )
 
 
-def test_an_existing_folder_is_never_overwritten(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_existing_folder_is_never_overwritten(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     existing = tmp_path / "hwcore-mychip"
     existing.mkdir()
     (existing / "keep.txt").write_text("mine")

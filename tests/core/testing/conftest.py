@@ -69,12 +69,12 @@ def insert_blocks_to_device(src_cache, dst_cache, src_block_indices, dst_block_i
     return copy(src_cache, dst_cache, src_block_indices, dst_block_indices, device_type="cpu")
 '''
 
-TEST_CLASS = '''
+TEST_CLASS = """
 class Test_{name}(PlatformConformance):
     plugin = "{name}"
     hardware_environ = {{"FAKECHIP_DEVICES": "1"}}
     absent_environ = {{"FAKECHIP_DEVICES": None}}
-'''
+"""
 
 
 def fakechip_source(name: str, replacements: tuple[tuple[str, str], ...]) -> str:
@@ -111,12 +111,20 @@ def run_pytest(folder: Path, pythonpath: str, *args: str) -> subprocess.Complete
     none of the variables that would choose or present a platform."""
     environ = {**os.environ, "PYTHONPATH": pythonpath}
     for variable in (
-        "HWCORE_PLATFORM", "HWCORE_PLUGINS", "FAKECHIP_DEVICES", "HWCORE_SIMULATED_DEVICES",
+        "HWCORE_PLATFORM",
+        "HWCORE_PLUGINS",
+        "FAKECHIP_DEVICES",
+        "HWCORE_SIMULATED_DEVICES",
     ):
         environ.pop(variable, None)
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", *args],
-        cwd=folder, env=environ, capture_output=True, text=True, timeout=300, check=False,
+        cwd=folder,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
 
 

@@ -19,12 +19,22 @@ DEFECTS: dict[str, tuple[tuple[tuple[str, str], ...], str]] = {
         "nothing (log at debug level instead)",
     ),
     "chip_sets_env": (
-        (("def detect_platform():\n", 'def detect_platform():\n    os.environ["FAKECHIP_PROBED"] = "1"\n'),),
+        (
+            (
+                "def detect_platform():\n",
+                'def detect_platform():\n    os.environ["FAKECHIP_PROBED"] = "1"\n',
+            ),
+        ),
         "detect_platform changed os.environ: added FAKECHIP_PROBED='1'; detection must not "
         "set, change or remove environment variables",
     ),
     "chip_raises": (
-        (('return PlatformAbsent("FAKECHIP_DEVICES is not set")', 'raise RuntimeError("no fakechip device")'),),
+        (
+            (
+                'return PlatformAbsent("FAKECHIP_DEVICES is not set")',
+                'raise RuntimeError("no fakechip device")',
+            ),
+        ),
         "detect_platform raised RuntimeError: no fakechip device; when the hardware is absent "
         "return PlatformAbsent(reason), and raise only for a real fault",
     ),
@@ -72,13 +82,17 @@ DEFECTS: dict[str, tuple[tuple[tuple[str, str], ...], str]] = {
 
 TORCH_DECLARED = (
     ("def detect_platform():\n", "def detect_platform():\n    import torch\n"),
-    ('HWCORE_CONTRACT_VERSION = "1.0"', 'HWCORE_CONTRACT_VERSION = "1.0"\nHWCORE_DETECTION_IMPORTS_TORCH = True'),
+    (
+        'HWCORE_CONTRACT_VERSION = "1.0"',
+        'HWCORE_CONTRACT_VERSION = "1.0"\nHWCORE_DETECTION_IMPORTS_TORCH = True',
+    ),
 )
 
 VARIANTS = {
     "chip_declares_torch": TORCH_DECLARED,
     **{name: replacements for name, (replacements, _) in DEFECTS.items()},
 }
+
 
 def _outcomes(run: subprocess.CompletedProcess[str], variant: str) -> set[str]:
     """``{"FAILED"}``, ``{"PASSED"}``...: how the tests of ``variant``'s class ended."""
@@ -97,18 +111,32 @@ def test_each_defect_fails_with_a_message_naming_it(
 ) -> None:
     message = DEFECTS[variant][1]
 
-    assert re.search(rf"^FAILED test_fakechip_conformance.py::Test_{variant}::", fakechip_run.stdout, re.MULTILINE), fakechip_run.stdout
+    assert re.search(
+        rf"^FAILED test_fakechip_conformance.py::Test_{variant}::",
+        fakechip_run.stdout,
+        re.MULTILINE,
+    ), fakechip_run.stdout
     assert message in fakechip_run.stdout, fakechip_run.stdout
 
 
 def test_declaring_that_detection_imports_torch_skips_the_torch_check(
     fakechip_run: subprocess.CompletedProcess[str],
 ) -> None:
-    assert "chip_declares_torch declares HWCORE_DETECTION_IMPORTS_TORCH = True" in fakechip_run.stdout
-    assert "FAILED test_fakechip_conformance.py::Test_chip_declares_torch" not in fakechip_run.stdout
+    assert (
+        "chip_declares_torch declares HWCORE_DETECTION_IMPORTS_TORCH = True" in fakechip_run.stdout
+    )
+    assert (
+        "FAILED test_fakechip_conformance.py::Test_chip_declares_torch" not in fakechip_run.stdout
+    )
 
 
-def test_the_child_run_failed_only_for_the_defects(fakechip_run: subprocess.CompletedProcess[str]) -> None:
-    failed_classes = set(re.findall(r"^FAILED test_fakechip_conformance.py::Test_(\w+)::", fakechip_run.stdout, re.MULTILINE))
+def test_the_child_run_failed_only_for_the_defects(
+    fakechip_run: subprocess.CompletedProcess[str],
+) -> None:
+    failed_classes = set(
+        re.findall(
+            r"^FAILED test_fakechip_conformance.py::Test_(\w+)::", fakechip_run.stdout, re.MULTILINE
+        )
+    )
 
     assert failed_classes == set(DEFECTS), fakechip_run.stdout

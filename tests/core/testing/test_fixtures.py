@@ -19,8 +19,13 @@ def _platform(name: str) -> types.SimpleNamespace:
     @hwcore.hookimpl
     def detect_platform() -> PlatformInfo:
         return PlatformInfo(
-            name=name, device_name=name, device_type="cpu", dispatch_key="CPU",
-            dist_backend="gloo", device_count=2, evidence=("a test said so",),
+            name=name,
+            device_name=name,
+            device_type="cpu",
+            dispatch_key="CPU",
+            dist_backend="gloo",
+            device_count=2,
+            evidence=("a test said so",),
         )
 
     return types.SimpleNamespace(HWCORE_CONTRACT_VERSION="1.0", detect_platform=detect_platform)
@@ -44,9 +49,12 @@ def test_isolated_host_puts_the_previous_host_back() -> None:
 
 def test_adding_a_plugin_after_resolution_is_refused(hwcore_host: IsolatedHost) -> None:
     hwcore_host.add_platform(_platform("fake"), "fake")
-    hwcore_host.plugin_manager
+    hwcore_host.host.resolve()
 
-    with pytest.raises(RuntimeError, match=r"^cannot add plugin 'late': this host has already discovered its plugins; add every plugin before the first hook call, or call reset\(\) first$"):
+    with pytest.raises(
+        RuntimeError,
+        match=r"^cannot add plugin 'late': this host has already discovered its plugins; add every plugin before the first hook call, or call reset\(\) first$",
+    ):
         hwcore_host.add_platform(_platform("late"), "late")
 
 
@@ -58,7 +66,9 @@ def test_environ_of_the_host_forces_a_platform(hwcore_host: IsolatedHost) -> Non
     assert hwcore_host.platform().name == "two"
 
 
-def test_hook_calls_are_recorded(hwcore_host: IsolatedHost, hwcore_hook_calls: HookRecorder) -> None:
+def test_hook_calls_are_recorded(
+    hwcore_host: IsolatedHost, hwcore_hook_calls: HookRecorder
+) -> None:
     hwcore_host.add_platform(_platform("fake"), "fake")
 
     assert hwcore_host.platform().get_device_count() == 2
@@ -88,9 +98,9 @@ def test_a_fake_distribution_is_discovered_through_importlib_metadata(
     )
     hwcore_host.add_candidates(hwcore_fake_site.candidates())
 
-    assert [(c.name, c.distribution, c.version) for c in scan_entry_points() if c.name == "fake"] == [
-        ("fake", "hwcore-fake", "1.2.3")
-    ]
+    assert [
+        (c.name, c.distribution, c.version) for c in scan_entry_points() if c.name == "fake"
+    ] == [("fake", "hwcore-fake", "1.2.3")]
     assert hwcore_host.platform().provider == "hwcore-fake 1.2.3"
 
 

@@ -14,7 +14,6 @@ from pathlib import Path
 from hwcore.cli.main import main
 from hwcore.testing import FakeSite
 
-
 TUTORIAL = Path(__file__).parents[3] / "docs" / "tutorial" / "hwcore-simulated"
 
 
@@ -27,7 +26,8 @@ def test_the_tutorial_plugin_passes_with_and_without_devices(
 ) -> None:
     site = FakeSite(tmp_path / "site")
     site.add_distribution(
-        "hwcore-simulated", entry_points={"hwcore.platforms": {"simulated": "hwcore_simulated.plugin"}}
+        "hwcore-simulated",
+        entry_points={"hwcore.platforms": {"simulated": "hwcore_simulated.plugin"}},
     )
     site.add_source_path(TUTORIAL)
 

@@ -25,7 +25,8 @@ def record_problems(items: list[object]) -> list[str]:
         names[item.name] = names.get(item.name, 0) + 1
     problems += [
         f"register_attention_backends returned {name} {count} times; register each name once"
-        for name, count in sorted(names.items()) if count > 1
+        for name, count in sorted(names.items())
+        if count > 1
     ]
     return problems
 

@@ -63,8 +63,12 @@ def run_detection_probe(target: PluginUnderTest, environ: Mapping[str, str]) -> 
     with tempfile.TemporaryDirectory() as folder:
         output = Path(folder) / "report.json"
         command = [
-            sys.executable, "-m", "hwcore.testing._detection_probe",
-            target.module_name, target.attribute or "-", str(output),
+            sys.executable,
+            "-m",
+            "hwcore.testing._detection_probe",
+            target.module_name,
+            target.attribute or "-",
+            str(output),
         ]
         child_environ = {**environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
         completed = subprocess.run(

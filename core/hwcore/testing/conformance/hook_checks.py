@@ -13,7 +13,8 @@ from hwcore.host.loading import contract_problem, hook_problem
 from hwcore.testing.conformance.target import PluginUnderTest
 
 HOOK_NAMES = frozenset(
-    name for name, value in vars(hookspecs).items()
+    name
+    for name, value in vars(hookspecs).items()
     if inspect.isfunction(value) and hasattr(value, f"{PROJECT}_spec")
 )
 

@@ -47,18 +47,42 @@ def bad_calls(layout: CacheLayout, dtype: torch.dtype) -> list[BadCall]:
     other_dtype = torch.float32 if dtype != torch.float32 else torch.float16
     wider = (*layout.block_shape[:-1], layout.block_shape[-1] * 2)
     return [
-        BadCall(f"a destination block index past the end: dst_block_indices=[1, {end}] with {end} destination blocks", [0, 1], [1, end]),
-        BadCall(f"a source block index past the end: src_block_indices=[0, {end}] with {end} source blocks", [0, end], [0, 1]),
-        BadCall("index lists of different lengths: src_block_indices=[0, 1], dst_block_indices=[2]", [0, 1], [2]),
-        BadCall(f"blocks of different shapes: source {layout.block_shape}, destination {wider}", [0], [0], dst_block_shape=wider),
-        BadCall(f"caches of different dtypes: source {_name(dtype)}, destination {_name(other_dtype)}", [0], [0], dst_dtype=other_dtype),
+        BadCall(
+            f"a destination block index past the end: dst_block_indices=[1, {end}] with {end} destination blocks",
+            [0, 1],
+            [1, end],
+        ),
+        BadCall(
+            f"a source block index past the end: src_block_indices=[0, {end}] with {end} source blocks",
+            [0, end],
+            [0, 1],
+        ),
+        BadCall(
+            "index lists of different lengths: src_block_indices=[0, 1], dst_block_indices=[2]",
+            [0, 1],
+            [2],
+        ),
+        BadCall(
+            f"blocks of different shapes: source {layout.block_shape}, destination {wider}",
+            [0],
+            [0],
+            dst_block_shape=wider,
+        ),
+        BadCall(
+            f"caches of different dtypes: source {_name(dtype)}, destination {_name(other_dtype)}",
+            [0],
+            [0],
+            dst_dtype=other_dtype,
+        ),
     ]
 
 
 def random_cache(layout: CacheLayout, dtype: torch.dtype, make: CacheFactory) -> torch.Tensor:
     """A cache made by ``make`` and filled with random bytes (any bit pattern round-trips)."""
     cache = make(layout.shape, dtype)
-    noise = torch.randint(0, 256, (*layout.shape[:-1], layout.shape[-1] * _itemsize(dtype)), dtype=torch.uint8)
+    noise = torch.randint(
+        0, 256, (*layout.shape[:-1], layout.shape[-1] * _itemsize(dtype)), dtype=torch.uint8
+    )
     cache.copy_(noise.view(dtype).to(cache.device))
     return cache
 
@@ -68,8 +92,12 @@ def same_bytes(left: torch.Tensor, right: torch.Tensor) -> bool:
 
 
 def round_trip_problem(
-    insert: CopyOp, swap_out: CopyOp, layout: CacheLayout, dtype: torch.dtype,
-    make_host: CacheFactory, make_device: CacheFactory,
+    insert: CopyOp,
+    swap_out: CopyOp,
+    layout: CacheLayout,
+    dtype: torch.dtype,
+    make_host: CacheFactory,
+    make_device: CacheFactory,
 ) -> str | None:
     """Copy blocks 0 and 2 to device blocks 3 and 1, and back to host blocks 0 and 1."""
     source = random_cache(layout, dtype, make_host)
@@ -95,8 +123,12 @@ def round_trip_problem(
 
 
 def bad_input_problems(
-    name: str, op: CopyOp, layout: CacheLayout, dtype: torch.dtype,
-    make_source: CacheFactory, make_destination: CacheFactory,
+    name: str,
+    op: CopyOp,
+    layout: CacheLayout,
+    dtype: torch.dtype,
+    make_source: CacheFactory,
+    make_destination: CacheFactory,
 ) -> list[str]:
     """Every way ``op`` mishandles a ``bad_calls`` case, one sentence each."""
     problems = []
@@ -108,8 +140,13 @@ def bad_input_problems(
 
 
 def _bad_call_problem(
-    name: str, op: CopyOp, call: BadCall, layout: CacheLayout, dtype: torch.dtype,
-    make_source: CacheFactory, make_destination: CacheFactory,
+    name: str,
+    op: CopyOp,
+    call: BadCall,
+    layout: CacheLayout,
+    dtype: torch.dtype,
+    make_source: CacheFactory,
+    make_destination: CacheFactory,
 ) -> str | None:
     source = random_cache(layout, dtype, make_source)
     destination_layout = CacheLayout(layout.num_blocks, call.dst_block_shape or layout.block_shape)
@@ -119,7 +156,9 @@ def _bad_call_problem(
         op(source, destination, _indices(call.src_indices), _indices(call.dst_indices))
     except Exception as error:  # judged below: the type and whether anything was written
         if not same_bytes(destination, before):
-            return f"{name} wrote to the destination before rejecting bad input ({call.description})"
+            return (
+                f"{name} wrote to the destination before rejecting bad input ({call.description})"
+            )
         if not isinstance(error, MemoryOpError):
             return (
                 f"{name} rejected bad input ({call.description}) with {type(error).__name__}: "

@@ -95,7 +95,9 @@ class PlatformConformance:
         answer = _detect(conformance_manager)
         if isinstance(answer, PlatformInfo):
             return answer
-        reason = answer.reason if isinstance(answer, PlatformAbsent) else "detect_platform returned None"
+        reason = (
+            answer.reason if isinstance(answer, PlatformAbsent) else "detect_platform returned None"
+        )
         pytest.skip(f"the hardware is absent: {reason}")
 
     @pytest.fixture
@@ -106,7 +108,7 @@ class PlatformConformance:
         with IsolatedHost() as host:
             host.add_candidates([conformance_target.candidate])
             try:
-                host.plugin_manager
+                host.host.resolve()
             except HwcoreError as error:
                 fail(f"hwcore cannot activate {conformance_target.label}: {error}")
             yield host
@@ -122,7 +124,9 @@ class PlatformConformance:
         environ = {**os.environ, **cls.hardware_environ}
         report = detection_checks.run_detection_probe(conformance_target, environ)
         if "failure" in report:
-            fail(f"loading and detecting {conformance_target.label} in a fresh interpreter failed:\n{report['failure']}")
+            fail(
+                f"loading and detecting {conformance_target.label} in a fresh interpreter failed:\n{report['failure']}"
+            )
         return report
 
     def make_host_cache(self, shape: tuple[int, ...], dtype: torch.dtype) -> torch.Tensor:
@@ -171,7 +175,9 @@ class PlatformConformance:
     def test_detect_platform_is_idempotent(self, conformance_manager: HostPluginManager) -> None:
         first, second = _detect(conformance_manager), _detect(conformance_manager)
         if first != second:
-            fail(f"detect_platform answered {first!r}, then {second!r}; it must answer the same each time")
+            fail(
+                f"detect_platform answered {first!r}, then {second!r}; it must answer the same each time"
+            )
 
     def test_detect_platform_prints_nothing(
         self, conformance_manager: HostPluginManager, capfd: pytest.CaptureFixture[str]
@@ -180,16 +186,22 @@ class PlatformConformance:
         _detect(conformance_manager)
         printed = capfd.readouterr()
         if printed.out:
-            fail(f"detect_platform printed to stdout: {printed.out!r}; detection must print nothing (log at debug level instead)")
+            fail(
+                f"detect_platform printed to stdout: {printed.out!r}; detection must print nothing (log at debug level instead)"
+            )
         if printed.err:
-            fail(f"detect_platform printed to stderr: {printed.err!r}; detection must print nothing (log at debug level instead)")
+            fail(
+                f"detect_platform printed to stderr: {printed.err!r}; detection must print nothing (log at debug level instead)"
+            )
 
     def test_detect_platform_changes_no_environment_variable(
         self, conformance_manager: HostPluginManager
     ) -> None:
         changes = _detect_with_changes(conformance_manager)[1]
         if changes:
-            fail(f"detect_platform changed os.environ: {'; '.join(changes)}; detection must not set, change or remove environment variables")
+            fail(
+                f"detect_platform changed os.environ: {'; '.join(changes)}; detection must not set, change or remove environment variables"
+            )
 
     def test_detect_platform_reports_absence_without_raising(
         self, conformance_manager: HostPluginManager, monkeypatch: pytest.MonkeyPatch
@@ -201,14 +213,18 @@ class PlatformConformance:
                 monkeypatch.setenv(name, value)
         answer = _detect(conformance_manager)
         if isinstance(answer, PlatformInfo):
-            pytest.skip("the hardware is present; set absent_environ to variables that hide it to test the absent path here")
+            pytest.skip(
+                "the hardware is present; set absent_environ to variables that hide it to test the absent path here"
+            )
 
     def test_detection_imports_no_torch(
         self, conformance_target: PluginUnderTest, conformance_probe: dict[str, Any]
     ) -> None:
         module = conformance_target.plugin
         if getattr(module, detection_checks.DETECTION_IMPORTS_TORCH_ATTRIBUTE, False) is True:
-            pytest.skip(f"{conformance_target.module_name} declares {detection_checks.DETECTION_IMPORTS_TORCH_ATTRIBUTE} = True")
+            pytest.skip(
+                f"{conformance_target.module_name} declares {detection_checks.DETECTION_IMPORTS_TORCH_ATTRIBUTE} = True"
+            )
         problem = detection_checks.torch_import_problem(conformance_target, conformance_probe)
         if problem is not None:
             fail(problem)
@@ -224,7 +240,9 @@ class PlatformConformance:
         self, conformance_target: PluginUnderTest, conformance_info: PlatformInfo
     ) -> None:
         if conformance_info.name != conformance_target.name:
-            fail(f"detect_platform returned PlatformInfo(name={conformance_info.name!r}); the name must be the entry-point name {conformance_target.name!r}")
+            fail(
+                f"detect_platform returned PlatformInfo(name={conformance_info.name!r}); the name must be the entry-point name {conformance_target.name!r}"
+            )
 
     def test_device_queries_answer_for_every_device(self, conformance_platform: Platform) -> None:
         count = conformance_platform.get_device_count()
@@ -233,17 +251,23 @@ class PlatformConformance:
         for index in range(count):
             name = conformance_platform.get_device_name(index)
             if not name.strip():
-                fail(f"get_device_name({index}) returned {name!r}; return the device's marketing name")
+                fail(
+                    f"get_device_name({index}) returned {name!r}; return the device's marketing name"
+                )
 
     def test_supported_dtypes_are_accepted(self, conformance_platform: Platform) -> None:
         dtypes = conformance_platform.supported_dtypes
         if not dtypes:
-            fail("get_supported_dtypes returned an empty list; return the dtypes the device computes in")
+            fail(
+                "get_supported_dtypes returned an empty list; return the dtypes the device computes in"
+            )
         for dtype in dtypes:
             try:
                 conformance_platform.check_if_supports_dtype(dtype)
             except Exception as error:  # any raise here contradicts get_supported_dtypes
-                fail(f"check_if_supports_dtype({dtype!r}) raised {type(error).__name__}: {error}, but get_supported_dtypes lists {dtype!r}")
+                fail(
+                    f"check_if_supports_dtype({dtype!r}) raised {type(error).__name__}: {error}, but get_supported_dtypes lists {dtype!r}"
+                )
 
     # ------------------------------------------------------------------- config
 
@@ -251,7 +275,8 @@ class PlatformConformance:
         self, conformance_target: PluginUnderTest, conformance_host: IsolatedHost
     ) -> None:
         impls = [
-            impl for impl in conformance_host.plugin_manager.hook.check_and_update_config.get_hookimpls()
+            impl
+            for impl in conformance_host.plugin_manager.hook.check_and_update_config.get_hookimpls()
             if impl.plugin_name == conformance_target.name
         ]
         if not impls:
@@ -267,14 +292,20 @@ class PlatformConformance:
 
     # ---------------------------------------------------------------- attention
 
-    def test_attention_backend_records_are_valid(self, conformance_manager: HostPluginManager) -> None:
-        items = attention_checks.flatten_registrations(conformance_manager.hook.register_attention_backends())
+    def test_attention_backend_records_are_valid(
+        self, conformance_manager: HostPluginManager
+    ) -> None:
+        items = attention_checks.flatten_registrations(
+            conformance_manager.hook.register_attention_backends()
+        )
         problems = attention_checks.record_problems(items)
         if problems:
             fail("\n".join(problems))
 
     def test_attention_backend_classes_import(self, conformance_manager: HostPluginManager) -> None:
-        specs = attention_checks.flatten_registrations(conformance_manager.hook.register_attention_backends())
+        specs = attention_checks.flatten_registrations(
+            conformance_manager.hook.register_attention_backends()
+        )
         problems = []
         for spec in specs:
             if attention_checks.missing_packages(spec):  # type: ignore[arg-type]
@@ -298,11 +329,15 @@ class PlatformConformance:
         chosen = conformance_platform.get_attn_backend_cls(None, self.default_head_size, dtype)
         request = f"get_attn_backend_cls(None, head_size={self.default_head_size}, dtype={dtype!r})"
         if chosen not in class_paths:
-            fail(f"{request} returned {chosen!r}, which no registered AttentionBackendSpec has as class_path")
+            fail(
+                f"{request} returned {chosen!r}, which no registered AttentionBackendSpec has as class_path"
+            )
         try:
             load_backend_class(chosen)
         except Exception as error:  # the chosen class must be runnable, whatever breaks it
-            fail(f"{request} returned {chosen!r}, which does not import: {type(error).__name__}: {error}")
+            fail(
+                f"{request} returned {chosen!r}, which does not import: {type(error).__name__}: {error}"
+            )
 
     # ---------------------------------------------------------------- memory ops
 
@@ -320,7 +355,9 @@ class PlatformConformance:
             problem = memory_checks.round_trip_problem(
                 _positional(conformance_platform.insert_blocks_to_device),
                 _positional(conformance_platform.swap_out_blocks_to_host),
-                layout, dtype, self.make_host_cache,
+                layout,
+                dtype,
+                self.make_host_cache,
                 lambda shape, dt: self.make_device_cache(conformance_info, shape, dt),
             )
             if problem is not None:
@@ -340,11 +377,19 @@ class PlatformConformance:
             return self.make_device_cache(conformance_info, shape, dt)
 
         problems = memory_checks.bad_input_problems(
-            "insert_blocks_to_device", _positional(conformance_platform.insert_blocks_to_device),
-            layout, dtype, self.make_host_cache, device,
+            "insert_blocks_to_device",
+            _positional(conformance_platform.insert_blocks_to_device),
+            layout,
+            dtype,
+            self.make_host_cache,
+            device,
         ) + memory_checks.bad_input_problems(
-            "swap_out_blocks_to_host", _positional(conformance_platform.swap_out_blocks_to_host),
-            layout, dtype, device, self.make_host_cache,
+            "swap_out_blocks_to_host",
+            _positional(conformance_platform.swap_out_blocks_to_host),
+            layout,
+            dtype,
+            device,
+            self.make_host_cache,
         )
         if problems:
             fail("\n".join(problems))

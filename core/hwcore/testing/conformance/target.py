@@ -36,7 +36,7 @@ def load_target(name: str, module: ModuleType | str | None) -> PluginUnderTest:
     else the installed ``hwcore.platforms`` entry point called ``name``."""
     if not name:
         raise TargetError(
-            "set the class attribute plugin to your entry-point name, e.g. plugin = \"mychip\""
+            'set the class attribute plugin to your entry-point name, e.g. plugin = "mychip"'
         )
     if module is not None:
         return _from_module(name, module)
@@ -48,7 +48,9 @@ def _from_module(name: str, module: ModuleType | str) -> PluginUnderTest:
     try:
         loaded = importlib.import_module(module_name)
     except Exception as error:  # a plugin may raise anything on import
-        raise TargetError(f"importing {module_name} raised {type(error).__name__}: {error}") from error
+        raise TargetError(
+            f"importing {module_name} raised {type(error).__name__}: {error}"
+        ) from error
     candidate = Candidate(
         name=name,
         group=PLATFORM_GROUP,
@@ -89,7 +91,9 @@ def _from_entry_point(name: str) -> PluginUnderTest:
         name=name,
         group=PLATFORM_GROUP,
         value=entry_point.value,
-        distribution="(unknown distribution)" if distribution is None else distribution.metadata["Name"],
+        distribution="(unknown distribution)"
+        if distribution is None
+        else distribution.metadata["Name"],
         version="?" if distribution is None else distribution.version,
         load=lambda: plugin,
     )

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any
 
 import hwcore
 from hwcore.records import PlatformAbsent, PlatformInfo
-
 from hwcore_simulated import attention, devices, memory
 from hwcore_simulated.config import adjust_config
 
@@ -101,7 +100,13 @@ def get_attn_backend_cls(
     use_sparse: bool,
 ) -> str:
     return attention.select(
-        selected_backend, head_size, dtype, kv_cache_dtype, block_size, use_mla, has_sink,
+        selected_backend,
+        head_size,
+        dtype,
+        kv_cache_dtype,
+        block_size,
+        use_mla,
+        has_sink,
         use_sparse,
     )
 
@@ -131,6 +136,7 @@ def is_pin_memory_available() -> bool:
 
 # ------------------------------------------------------------------------------- helpers
 
+
 def _devices() -> devices.SimulatedDevices:
     found = devices.read_devices(os.environ)
     if found is None:
@@ -145,7 +151,5 @@ def _visible() -> list[int]:
 def _physical(device_id: int) -> int:
     visible = _visible()
     if not 0 <= device_id < len(visible):
-        raise IndexError(
-            f"simulated device {device_id} does not exist: {len(visible)} are visible"
-        )
+        raise IndexError(f"simulated device {device_id} does not exist: {len(visible)} are visible")
     return visible[device_id]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from hwcore_simulated.devices import DEVICES_VARIABLE, MEMORY_VARIABLE, VISIBLE_VARIABLE
 
 
