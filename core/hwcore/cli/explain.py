@@ -1,4 +1,5 @@
-"""``hwcore explain``: the detection report (each plugin, present or not, why, how long)."""
+"""``hwcore explain``: the detection report (each plugin, present or not, why, how long), or
+with ``--head-size`` the attention-backend selection (each candidate, valid or not, why)."""
 
 from __future__ import annotations
 
@@ -6,14 +7,60 @@ import argparse
 
 from hwcore.cli.output import print_error, print_json
 
-HELP = "show the detection report"
+HELP = "show the detection report, or with --head-size the attention-backend selection"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """No options beyond --json and --debug yet."""
+    """Selection flags mirror ``get_attn_backend_cls``; without ``--head-size`` the command
+    shows the detection report."""
+    group = parser.add_argument_group("attention-backend selection (needs --head-size)")
+    group.add_argument("--head-size", type=int, help="attention head size, e.g. 128")
+    group.add_argument("--dtype", default="auto",
+                       help="model dtype (default: the platform's preferred one)")
+    group.add_argument("--kv-cache-dtype", default=None, help="KV-cache dtype (default: auto)")
+    group.add_argument("--block-size", type=int, default=None,
+                       help="KV-cache block size (default: auto)")
+    group.add_argument("--backend", default=None, help="the backend to select explicitly")
+    group.add_argument("--use-mla", action="store_true", help="the model uses MLA")
+    group.add_argument("--has-sink", action="store_true", help="the model uses attention sinks")
+    group.add_argument("--use-sparse", action="store_true", help="sparse attention")
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.head_size is not None:
+        return _run_selection(args)
+    if _selection_flags_given(args):
+        print_error("the attention-selection flags need --head-size (e.g. --head-size 128)")
+        return 2
+    return _run_detection(args)
+
+
+def _selection_flags_given(args: argparse.Namespace) -> bool:
+    flags = (args.kv_cache_dtype, args.block_size, args.backend)
+    switches = args.use_mla or args.has_sink or args.use_sparse or args.dtype != "auto"
+    return switches or any(flag is not None for flag in flags)
+
+
+def _run_selection(args: argparse.Namespace) -> int:
+    from hwcore.attention import inspect_selection
+    from hwcore.host import get_plugin_manager
+
+    dtype = args.dtype
+    if dtype == "auto":
+        dtype = get_plugin_manager().hook.get_supported_dtypes()[0]
+    report = inspect_selection(
+        head_size=args.head_size, dtype=dtype, kv_cache_dtype=args.kv_cache_dtype,
+        block_size=args.block_size, use_mla=args.use_mla, has_sink=args.has_sink,
+        use_sparse=args.use_sparse, selected_backend=args.backend,
+    )
+    if args.json:
+        print_json({"ok": report.chosen is not None, "selection": report.to_dict()})
+    else:
+        print(report.render())
+    return 0 if report.chosen is not None else 1
+
+
+def _run_detection(args: argparse.Namespace) -> int:
     from hwcore.errors import HwcoreError
     from hwcore.host import get_host
 

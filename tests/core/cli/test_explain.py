@@ -1,0 +1,121 @@
+"""``hwcore explain --head-size ...``: the attention-backend selection view."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+import hwcore
+from hwcore.attention import attention_backend_hookimpl, clear_selection_cache
+from hwcore.cli.main import main
+from hwcore.host import Candidate, Host, install_host
+from hwcore.records import AttentionBackendSpec, DeviceCapability, PlatformInfo
+
+SDPA = "hwcore.attention.torch_sdpa.TorchSDPABackend"
+FAST = AttentionBackendSpec(
+    name="FAST_ATTN", class_path="acme_attn.FastBackend", head_sizes=(64, 128),
+    block_sizes=(16,), min_capability=DeviceCapability(8, 0), device_types=("acme",),
+)
+
+
+class Acme:
+    HWCORE_CONTRACT_VERSION = "1.0"
+
+    get_attn_backend_cls = attention_backend_hookimpl(["FAST_ATTN", "TORCH_SDPA"])
+
+    @hwcore.hookimpl
+    def detect_platform(self) -> PlatformInfo:
+        return PlatformInfo(
+            name="acme", device_name="ACME One", device_type="acme",
+            dispatch_key="PrivateUse1", dist_backend="gloo", device_count=1,
+            evidence=("1 ACME chip on the test bus",),
+        )
+
+    @hwcore.hookimpl
+    def get_device_capability(self, device_id: int) -> DeviceCapability:
+        return DeviceCapability(9, 0)
+
+    @hwcore.hookimpl
+    def register_attention_backends(self) -> list[AttentionBackendSpec]:
+        return [FAST]
+
+
+@pytest.fixture(autouse=True)
+def _acme_host() -> Iterator[None]:
+    plugin = Acme()
+    candidate = Candidate("acme", "hwcore.platforms", "acme_plugin", "hwcore-acme", "1.0",
+                          lambda: plugin)
+    install_host(Host(discover=lambda: [candidate], environ={}))
+    clear_selection_cache()
+    yield
+    hwcore.reset()
+    clear_selection_cache()
+
+
+def _json(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict[str, Any]]:
+    code = main(["explain", *argv, "--json"])
+    return code, json.loads(capsys.readouterr().out)
+
+
+def test_text_view_lists_every_candidate_and_why(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["explain", "--head-size", "96", "--dtype", "float16", "--block-size", "24"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "Attention-backend selection on acme (device type acme, compute capability 9.0)",
+        "  request: head_size=96, dtype=float16, kv_cache_dtype=auto, block_size=24, "
+        "use_mla=False, has_sink=False, use_sparse=False",
+        "  selected backend: (auto)",
+        "  candidates, in priority order:",
+        "    FAST_ATTN from hwcore-acme 1.0: invalid",
+        "      - head_size 96 not supported (supports 64, 128)",
+        "      - block_size 24 not supported (supports multiples of 16)",
+        "    TORCH_SDPA from hwcore (core defaults): valid",
+        f"  chosen: {SDPA}",
+    ]
+
+
+def test_auto_dtype_is_the_platform_preferred_one(capsys: pytest.CaptureFixture[str]) -> None:
+    code, data = _json(capsys, "--head-size", "128")
+    assert code == 0
+    assert data["ok"] is True
+    selection = data["selection"]
+    assert selection["request"]["dtype"] == "bfloat16"
+    assert selection["chosen"] == "acme_attn.FastBackend"
+    assert [c["valid"] for c in selection["candidates"]] == [True, True]
+
+
+def test_json_view_with_an_invalid_explicit_backend(capsys: pytest.CaptureFixture[str]) -> None:
+    code, data = _json(capsys, "--head-size", "128", "--dtype", "float32", "--backend",
+                       "FAST_ATTN", "--use-mla")
+    assert code == 1
+    selection = data["selection"]
+    assert data["ok"] is False
+    assert selection["selected_backend"] == "FAST_ATTN"
+    assert selection["chosen"] is None
+    assert selection["candidates"][0] == {
+        "name": "FAST_ATTN", "class_path": "acme_attn.FastBackend", "provider": "hwcore-acme 1.0",
+        "valid": False,
+        "reasons": ["dtype float32 not supported (supports float16, bfloat16)",
+                    "MLA not supported"],
+    }
+    assert selection["error"].startswith(
+        "Selected attention backend FAST_ATTN cannot run this request on acme"
+    )
+
+
+def test_selection_flags_without_head_size_are_refused(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["explain", "--block-size", "16"]) == 2
+    assert capsys.readouterr().err == (
+        "hwcore: error: the attention-selection flags need --head-size (e.g. --head-size 128)\n"
+    )
+
+
+def test_without_selection_flags_explain_shows_detection(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["explain"]) == 0
+    assert capsys.readouterr().out.startswith("Detection report:\n")
