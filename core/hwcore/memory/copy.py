@@ -2,13 +2,16 @@
 
 Measured on a 2-core Xeon VM (``benchmarks/block_copy.py``, 256 random 64 KiB blocks out
 of 2048): a slice ``copy_`` per block costs ~8 µs, mostly torch dispatch; a numpy byte-view
-assignment per block ~5.5 µs, close to one memcpy; ``dst[idx] = src[idx]`` (vLLM) ~28 µs
-because it gathers into a temporary and scatters again. So host-to-host copies go through
-numpy byte views, and every other pair of devices through one ``copy_`` per run.
+assignment per block ~6 µs, the same as a raw memcpy; ``dst[idx] = src[idx]`` (vLLM) ~22 µs
+because it gathers into a fresh temporary and scatters again. So host-to-host copies go
+through numpy byte views (split over threads for large copies), and every other pair of
+devices through one ``copy_`` per run.
 """
 
 from __future__ import annotations
 
+import concurrent.futures
+import functools
 from typing import TYPE_CHECKING, Any
 
 from hwcore.memory.runs import BlockRun, coalesce_runs
@@ -95,8 +98,56 @@ def _copy_runs_on_host(src: torch.Tensor, dst: torch.Tensor, runs: list[BlockRun
     except (ImportError, RuntimeError):  # torch built without numpy support
         _copy_runs_with_torch(src, dst, runs)
         return
+    moved = sum(run.length for run in runs) * target.shape[1]
+    workers = host_copy_workers(moved)
+    if workers == 1:
+        _assign_runs(source, target, runs)
+        return
+    # numpy releases the GIL while it copies, so threads overlap the memcpys: measured
+    # 1.4x on 2 cores for 1024 random 64 KiB blocks (one thread cannot saturate DRAM).
+    shares = split_runs(runs, workers)
+    pending = [_pool().submit(_assign_runs, source, target, share) for share in shares[1:]]
+    _assign_runs(source, target, shares[0])
+    for future in pending:
+        future.result()
+
+
+def _assign_runs(source: Any, target: Any, runs: list[BlockRun]) -> None:
     for src_start, dst_start, length in runs:
         target[dst_start : dst_start + length] = source[src_start : src_start + length]
+
+
+PARALLEL_MIN_BYTES = 4 * 2**20
+"""Below this, handing work to another thread costs more than it saves."""
+
+
+def host_copy_workers(moved_bytes: int) -> int:
+    """How many threads copy ``moved_bytes`` on the host: torch's intra-op thread count
+    (what the user allowed), or one for small copies."""
+    import torch
+
+    return 1 if moved_bytes < PARALLEL_MIN_BYTES else max(1, torch.get_num_threads())
+
+
+def split_runs(runs: list[BlockRun], parts: int) -> list[list[BlockRun]]:
+    """Split ``runs`` into at most ``parts`` consecutive shares of about equal block count."""
+    total = sum(run.length for run in runs)
+    shares: list[list[BlockRun]] = [[]]
+    filled = 0
+    for run in runs:
+        if filled >= total * len(shares) / parts and len(shares) < parts:
+            shares.append([])
+        shares[-1].append(run)
+        filled += run.length
+    return shares
+
+
+@functools.cache
+def _pool() -> concurrent.futures.ThreadPoolExecutor:
+    import torch
+
+    workers = max(1, torch.get_num_threads() - 1)
+    return concurrent.futures.ThreadPoolExecutor(workers, thread_name_prefix="hwcore-copy")
 
 
 def _byte_rows(cache: torch.Tensor) -> Any:

@@ -10,6 +10,7 @@ from hwcore.memory import (
     insert_blocks_to_device,
     swap_out_blocks_to_host,
 )
+from hwcore.memory.copy import PARALLEL_MIN_BYTES, host_copy_workers, split_runs
 
 
 def _caches(dtype: torch.dtype = torch.float32, blocks: int = 16) -> tuple[torch.Tensor, ...]:
@@ -75,3 +76,23 @@ def test_coalesce_runs_groups_consecutive_pairs_in_source_order() -> None:
 def test_coalesce_runs_breaks_when_only_one_side_is_consecutive() -> None:
     assert coalesce_runs([0, 1], [4, 6]) == [BlockRun(0, 4, 1), BlockRun(1, 6, 1)]
     assert coalesce_runs([], []) == []
+
+
+def test_split_runs_gives_balanced_consecutive_shares() -> None:
+    runs = [BlockRun(i * 10, i * 10, length) for i, length in enumerate([4, 1, 1, 2, 4])]
+    shares = split_runs(runs, 2)
+    assert shares == [runs[:3], runs[3:]]
+    assert split_runs(runs, 1) == [runs]
+    assert split_runs([], 2) == [[]]
+
+
+def test_large_host_copy_uses_threads_and_stays_exact() -> None:
+    blocks = 2 * PARALLEL_MIN_BYTES // (64 * 1024)
+    src = torch.arange(blocks * 16384, dtype=torch.int32).view(blocks, 16384)  # 64 KiB blocks
+    dst = torch.zeros_like(src)
+    generator = torch.Generator().manual_seed(2)
+    sources = torch.randperm(blocks, generator=generator)
+    targets = torch.randperm(blocks, generator=generator)
+    assert host_copy_workers(blocks * 64 * 1024) == torch.get_num_threads()
+    copy_blocks(src, dst, sources, targets)
+    assert torch.equal(dst[targets], src[sources])
