@@ -101,6 +101,18 @@ def test_decode_with_variable_lengths(dtype: torch.dtype, heads: int, kv_heads: 
     torch.testing.assert_close(case.run().double(), case.dense(), atol=TOLERANCE[dtype], rtol=0)
 
 
+@pytest.mark.parametrize("chunk_bytes", [1, 3 * 33 * 2 * 16 * 4, 8 * 2**20])
+def test_decode_chunks_of_any_size_agree_with_dense(monkeypatch, chunk_bytes: int) -> None:
+    # One sequence per chunk, a chunk ending mid-batch with mixed lengths, one chunk.
+    monkeypatch.setattr("hwcore.attention.torch_sdpa.DECODE_CHUNK_BYTES", chunk_bytes)
+    case = PagedCase([5, 33, 17, 8, 40, 1, 24], [1] * 7, 4, 2, torch.float32)
+    backend = TorchSDPABackend()
+    for _ in range(2):  # the second call reuses the scratch buffers
+        output = backend.forward(case.query, case.key_cache, case.value_cache, case.block_tables,
+                                 torch.tensor(case.lengths), torch.tensor(case.new_tokens))
+        torch.testing.assert_close(output.double(), case.dense(), atol=2e-5, rtol=0)
+
+
 def test_decode_with_equal_lengths_needs_no_mask() -> None:
     case = PagedCase([16, 16], [1, 1], 4, 2, torch.float32)
     torch.testing.assert_close(case.run().double(), case.dense(), atol=2e-5, rtol=0)
