@@ -30,7 +30,7 @@ def copy_blocks(
     allow_empty: bool = False,
 ) -> Any:
     """Copy ``src_cache[src_block_indices]`` into ``dst_cache[dst_block_indices]`` (blocks
-    on dim 0, negative indices allowed) between any two devices; return ``dst_cache``.
+    on dim 0, indices from 0) between any two devices; return ``dst_cache``.
 
     Every argument is validated first (``MemoryOpError``, destination unchanged). The copy
     is complete when this returns: a non-blocking transfer is synchronised before return,

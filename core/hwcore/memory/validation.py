@@ -26,7 +26,7 @@ def validate_block_copy(
     allow_empty: bool = False,
 ) -> tuple[list[int], list[int]]:
     """Check a copy of ``src_cache[src_block_indices]`` into ``dst_cache[dst_block_indices]``
-    (blocks on dim 0) and return both index lists with negative indices resolved.
+    (blocks on dim 0) and return both index lists.
 
     Raise ``MemoryOpError`` if a cache is not a contiguous tensor, the caches differ in
     dtype or in any dim but 0, an index tensor is not 1-D integer, the two differ in length,
@@ -106,19 +106,20 @@ def _check_indices(name: str, indices: Any, num_blocks: int, cache_name: str) ->
             "(a bool mask must be turned into indices with .nonzero().squeeze(1))"
         )
     values: list[int] = indices.tolist()
-    return _resolve_negative(name, values, num_blocks, cache_name)
+    return _check_range(name, values, num_blocks, cache_name)
 
 
-def _resolve_negative(
-    name: str, values: Sequence[int], num_blocks: int, cache_name: str
-) -> list[int]:
-    if values and (min(values) < -num_blocks or max(values) >= num_blocks):
-        bad = next(v for v in values if not -num_blocks <= v < num_blocks)
+def _check_range(name: str, values: Sequence[int], num_blocks: int, cache_name: str) -> list[int]:
+    # Negative indices are refused, not wrapped: an engine's block ids count from 0, and a
+    # -1 is almost always padding that would otherwise copy the cache's last block.
+    if values and (min(values) < 0 or max(values) >= num_blocks):
+        bad = next(v for v in values if not 0 <= v < num_blocks)
+        hint = "; drop padding entries such as -1 before copying" if bad < 0 else ""
         raise MemoryOpError(
             f"{name} contains {bad}, out of range for {cache_name} with {num_blocks} blocks "
-            f"(valid: {-num_blocks}..{num_blocks - 1})"
+            f"(valid: 0..{num_blocks - 1}){hint}"
         )
-    return [v + num_blocks if v < 0 else v for v in values]
+    return list(values)
 
 
 def _check_pairs(sources: list[int], targets: list[int], allow_empty: bool) -> None:

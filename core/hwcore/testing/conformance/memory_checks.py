@@ -58,6 +58,11 @@ def bad_calls(layout: CacheLayout, dtype: torch.dtype) -> list[BadCall]:
             [0, 1],
         ),
         BadCall(
+            "a negative destination block index (padding): dst_block_indices=[1, -1]",
+            [0, 1],
+            [1, -1],
+        ),
+        BadCall(
             "index lists of different lengths: src_block_indices=[0, 1], dst_block_indices=[2]",
             [0, 1],
             [2],
