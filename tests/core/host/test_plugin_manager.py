@@ -47,14 +47,14 @@ def test_exceptions_propagate_unchanged():
 
     pm = HostPluginManager()
     pm.register(Broken())
-    with pytest.raises(IndexError, match="^device 9 is not visible$"):
+    with pytest.raises(IndexError, match=r"^device 9 is not visible$"):
         pm.hook.get_device_name(device_id=9)
 
 
 def test_a_missing_argument_is_pluggys_error():
     pm = HostPluginManager()
     pm.register(Answers("x", [], "a"))
-    with pytest.warns(UserWarning), pytest.raises(
+    with pytest.warns(UserWarning, match="cannot be found in this hook call"), pytest.raises(
         pluggy.HookCallError, match=re.escape("hook call must provide argument 'device_id'")
     ):
         pm.hook.get_device_name()

@@ -19,7 +19,8 @@ def record_problems(items: list[object]) -> list[str]:
     for item in items:
         if not isinstance(item, AttentionBackendSpec):
             problems.append(
-                f"register_attention_backends returned {item!r}; return AttentionBackendSpec records"
+                f"register_attention_backends returned {item!r}; return AttentionBackendSpec "
+                "records"
             )
             continue
         names[item.name] = names.get(item.name, 0) + 1

@@ -22,7 +22,10 @@ def config_problem(check: Callable[[EngineConfig], Any], config: EngineConfig) -
     if answer is None:
         return None
     if not isinstance(answer, (list, tuple)):
-        return f"check_and_update_config returned {answer!r}; return a list of ConfigAdjustment or None"
+        return (
+            f"check_and_update_config returned {answer!r}; "
+            "return a list of ConfigAdjustment or None"
+        )
     for item in answer:
         if not isinstance(item, ConfigAdjustment):
             return (

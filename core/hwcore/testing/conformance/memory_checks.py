@@ -48,12 +48,14 @@ def bad_calls(layout: CacheLayout, dtype: torch.dtype) -> list[BadCall]:
     wider = (*layout.block_shape[:-1], layout.block_shape[-1] * 2)
     return [
         BadCall(
-            f"a destination block index past the end: dst_block_indices=[1, {end}] with {end} destination blocks",
+            f"a destination block index past the end: dst_block_indices=[1, {end}] with {end} "
+            "destination blocks",
             [0, 1],
             [1, end],
         ),
         BadCall(
-            f"a source block index past the end: src_block_indices=[0, {end}] with {end} source blocks",
+            f"a source block index past the end: src_block_indices=[0, {end}] with {end} source "
+            "blocks",
             [0, end],
             [0, 1],
         ),

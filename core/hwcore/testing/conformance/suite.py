@@ -125,7 +125,8 @@ class PlatformConformance:
         report = detection_checks.run_detection_probe(conformance_target, environ)
         if "failure" in report:
             fail(
-                f"loading and detecting {conformance_target.label} in a fresh interpreter failed:\n{report['failure']}"
+                f"loading and detecting {conformance_target.label} in a fresh interpreter "
+                f"failed:\n{report['failure']}"
             )
         return report
 
@@ -176,7 +177,8 @@ class PlatformConformance:
         first, second = _detect(conformance_manager), _detect(conformance_manager)
         if first != second:
             fail(
-                f"detect_platform answered {first!r}, then {second!r}; it must answer the same each time"
+                f"detect_platform answered {first!r}, then {second!r}; it must answer the same "
+                "each time"
             )
 
     def test_detect_platform_prints_nothing(
@@ -187,11 +189,13 @@ class PlatformConformance:
         printed = capfd.readouterr()
         if printed.out:
             fail(
-                f"detect_platform printed to stdout: {printed.out!r}; detection must print nothing (log at debug level instead)"
+                f"detect_platform printed to stdout: {printed.out!r}; detection must print "
+                "nothing (log at debug level instead)"
             )
         if printed.err:
             fail(
-                f"detect_platform printed to stderr: {printed.err!r}; detection must print nothing (log at debug level instead)"
+                f"detect_platform printed to stderr: {printed.err!r}; detection must print "
+                "nothing (log at debug level instead)"
             )
 
     def test_detect_platform_changes_no_environment_variable(
@@ -200,7 +204,8 @@ class PlatformConformance:
         changes = _detect_with_changes(conformance_manager)[1]
         if changes:
             fail(
-                f"detect_platform changed os.environ: {'; '.join(changes)}; detection must not set, change or remove environment variables"
+                f"detect_platform changed os.environ: {'; '.join(changes)}; detection must not "
+                "set, change or remove environment variables"
             )
 
     def test_detect_platform_reports_absence_without_raising(
@@ -214,7 +219,8 @@ class PlatformConformance:
         answer = _detect(conformance_manager)
         if isinstance(answer, PlatformInfo):
             pytest.skip(
-                "the hardware is present; set absent_environ to variables that hide it to test the absent path here"
+                "the hardware is present; set absent_environ to variables that hide it to test "
+                "the absent path here"
             )
 
     def test_detection_imports_no_torch(
@@ -223,7 +229,8 @@ class PlatformConformance:
         module = conformance_target.plugin
         if getattr(module, detection_checks.DETECTION_IMPORTS_TORCH_ATTRIBUTE, False) is True:
             pytest.skip(
-                f"{conformance_target.module_name} declares {detection_checks.DETECTION_IMPORTS_TORCH_ATTRIBUTE} = True"
+                f"{conformance_target.module_name} declares "
+                f"{detection_checks.DETECTION_IMPORTS_TORCH_ATTRIBUTE} = True"
             )
         problem = detection_checks.torch_import_problem(conformance_target, conformance_probe)
         if problem is not None:
@@ -241,7 +248,8 @@ class PlatformConformance:
     ) -> None:
         if conformance_info.name != conformance_target.name:
             fail(
-                f"detect_platform returned PlatformInfo(name={conformance_info.name!r}); the name must be the entry-point name {conformance_target.name!r}"
+                f"detect_platform returned PlatformInfo(name={conformance_info.name!r}); the "
+                f"name must be the entry-point name {conformance_target.name!r}"
             )
 
     def test_device_queries_answer_for_every_device(self, conformance_platform: Platform) -> None:
@@ -252,21 +260,24 @@ class PlatformConformance:
             name = conformance_platform.get_device_name(index)
             if not name.strip():
                 fail(
-                    f"get_device_name({index}) returned {name!r}; return the device's marketing name"
+                    f"get_device_name({index}) returned {name!r}; return the device's marketing "
+                    "name"
                 )
 
     def test_supported_dtypes_are_accepted(self, conformance_platform: Platform) -> None:
         dtypes = conformance_platform.supported_dtypes
         if not dtypes:
             fail(
-                "get_supported_dtypes returned an empty list; return the dtypes the device computes in"
+                "get_supported_dtypes returned an empty list; return the dtypes the device "
+                "computes in"
             )
         for dtype in dtypes:
             try:
                 conformance_platform.check_if_supports_dtype(dtype)
             except Exception as error:  # any raise here contradicts get_supported_dtypes
                 fail(
-                    f"check_if_supports_dtype({dtype!r}) raised {type(error).__name__}: {error}, but get_supported_dtypes lists {dtype!r}"
+                    f"check_if_supports_dtype({dtype!r}) raised {type(error).__name__}: {error}, "
+                    f"but get_supported_dtypes lists {dtype!r}"
                 )
 
     # ------------------------------------------------------------------- config
@@ -330,13 +341,15 @@ class PlatformConformance:
         request = f"get_attn_backend_cls(None, head_size={self.default_head_size}, dtype={dtype!r})"
         if chosen not in class_paths:
             fail(
-                f"{request} returned {chosen!r}, which no registered AttentionBackendSpec has as class_path"
+                f"{request} returned {chosen!r}, which no registered AttentionBackendSpec has as "
+                "class_path"
             )
         try:
             load_backend_class(chosen)
         except Exception as error:  # the chosen class must be runnable, whatever breaks it
             fail(
-                f"{request} returned {chosen!r}, which does not import: {type(error).__name__}: {error}"
+                f"{request} returned {chosen!r}, which does not import: {type(error).__name__}: "
+                f"{error}"
             )
 
     # ---------------------------------------------------------------- memory ops
