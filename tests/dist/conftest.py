@@ -183,3 +183,12 @@ def second_accelerator(installed: Environment, tmp_path: Path) -> Iterator[str]:
     )
     yield "hwcore-zeta"
     installed.uninstall("hwcore-zeta")
+
+
+@pytest.fixture
+def simulated(installed: Environment) -> Iterator[dict[str, str]]:
+    """The tutorial's simulated accelerator, installed from its built wheel; yields the
+    environment variables that make it present."""
+    installed.pip("install", "--no-index", "--no-deps", installed.wheel("hwcore-simulated"))
+    yield {"HWCORE_SIMULATED_DEVICES": "2"}
+    installed.uninstall("hwcore-simulated")
