@@ -8,6 +8,9 @@ Importing this package imports neither torch nor any vendor SDK.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
+from hwcore import records
 from hwcore._markers import hookimpl, hookspec
 from hwcore.dtypes import dtype_name
 from hwcore.errors import (
@@ -33,24 +36,38 @@ from hwcore.facade import Platform, current_platform
 from hwcore.hookspecs import CONTRACT_VERSION
 from hwcore.host import get_plugin_manager, reset
 from hwcore.records import (
-    AttentionBackendSpec,
-    CacheConfig,
-    CompilationConfig,
-    ConfigAdjustment,
     DetectionReport,
     DetectionResult,
     DeviceCapability,
     DeviceInfo,
-    EngineConfig,
-    ModelConfig,
-    ParallelConfig,
     PlatformAbsent,
     PlatformInfo,
     PluginRecord,
     PluginStatus,
-    SchedulerConfig,
-    ValidatedConfig,
 )
+
+if TYPE_CHECKING:
+    from hwcore.records import (
+        AttentionBackendSpec,
+        CacheConfig,
+        CompilationConfig,
+        ConfigAdjustment,
+        EngineConfig,
+        ModelConfig,
+        ParallelConfig,
+        SchedulerConfig,
+        ValidatedConfig,
+    )
+
+
+def __getattr__(name: str) -> Any:
+    """The attention and engine-config records, loaded on first use (see hwcore.records)."""
+    if name not in records.LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(records, name)
+    globals()[name] = value
+    return value
+
 
 __version__ = "0.1.0"
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import os
-import platform as _platform_module
 from typing import TYPE_CHECKING, Any
 
 from hwcore._markers import hookimpl
@@ -219,4 +218,6 @@ class CoreDefaults:
 
 @functools.cache
 def _in_wsl() -> bool:
-    return "microsoft" in " ".join(_platform_module.uname()).lower()
+    import platform
+
+    return "microsoft" in " ".join(platform.uname()).lower()

@@ -10,12 +10,12 @@ from typing import TYPE_CHECKING, Any, cast
 
 from hwcore.dtypes import dtype_name
 from hwcore.records.capability import DeviceCapability
-from hwcore.records.config import ConfigAdjustment, EngineConfig, ValidatedConfig
 from hwcore.records.platform import DeviceInfo, PlatformInfo
 
 if TYPE_CHECKING:
     from hwcore.host.host import Host
     from hwcore.host.plugin_manager import HostPluginManager
+    from hwcore.records.config import ConfigAdjustment, EngineConfig, ValidatedConfig
 
 
 class Platform:
@@ -155,6 +155,8 @@ class Platform:
     def check_and_update_config(self, config: EngineConfig) -> ValidatedConfig:
         """Run every ``check_and_update_config`` implementation in pluggy's order, each on
         the config as adjusted by the ones before it; return the result and every change."""
+        from hwcore.records.config import ValidatedConfig
+
         adjustments: list[ConfigAdjustment] = []
         for impl in reversed(self._pm.hook.check_and_update_config.get_hookimpls()):
             answer = cast(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -67,4 +68,17 @@ def test_importing_hwcore_imports_no_torch_and_no_vendor_sdk():
         "print(sorted(m for m in ('torch', 'pynvml', 'amdsmi', 'numpy', 'psutil') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_resolving_the_platform_stays_lean():
+    # The start-up budget (benchmarks/startup.py): no torch, and none of the heavy standard
+    # modules that importlib.metadata would pull in.
+    code = (
+        "import sys, hwcore; hwcore.get_plugin_manager(); "
+        "print(sorted(m for m in ('torch', 'pynvml', 'importlib.metadata', 'email', 'zipfile', "
+        "'hwcore.records.config') if m in sys.modules))"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HWCORE_")}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
     assert out.stdout.strip() == "[]"

@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-import traceback
 from collections.abc import Sequence
 
 from hwcore.cli.output import print_error, print_json
@@ -63,6 +62,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(_module(args.module_name).run(args))
     except Exception as error:  # the CLI's one place that turns any failure into a message
         if args.debug:
+            import traceback
+
             traceback.print_exc()
         message = str(error) if _is_hwcore(error) else f"{type(error).__name__}: {error}"
         if args.json:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import functools
-import importlib.metadata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from hwcore.host.installed import InstalledEntryPoint, entry_points
 from hwcore.records.detection import PLATFORM_GROUP, PLUGIN_GROUP
 
 GROUPS = (PLATFORM_GROUP, PLUGIN_GROUP)
@@ -32,23 +32,17 @@ class Candidate:
 def scan_entry_points() -> tuple[Candidate, ...]:
     """Every entry point of the hwcore groups, from one metadata scan; cached per process
     (``hwcore.host.reset`` clears it)."""
-    found = importlib.metadata.entry_points()
-    candidates = [
-        _candidate(entry_point) for group in GROUPS for entry_point in found.select(group=group)
-    ]
+    candidates = [_candidate(entry_point) for entry_point in entry_points(GROUPS)]
     return tuple(sorted(candidates, key=lambda c: (c.group, c.name, c.distribution)))
 
 
-def _candidate(entry_point: importlib.metadata.EntryPoint) -> Candidate:
-    dist = entry_point.dist
-    name = "(unknown distribution)" if dist is None else dist.metadata["Name"]
-    version = "?" if dist is None else dist.version
+def _candidate(entry_point: InstalledEntryPoint) -> Candidate:
     return Candidate(
         name=entry_point.name,
         group=entry_point.group,
         value=entry_point.value,
-        distribution=name,
-        version=version,
+        distribution=entry_point.distribution,
+        version=entry_point.version,
         load=entry_point.load,
     )
 

@@ -18,7 +18,6 @@ import hwcore
 from hwcore.dtypes import dtype_name
 from hwcore.errors import UnsupportedDtypeError
 from hwcore_cpu.attention import select_cpu_attention_backend
-from hwcore_cpu.config import cpu_config_adjustments
 from hwcore_cpu.detection import DEVICE_CONTROL_ENV_VAR, DEVICE_COUNT, cpu_platform_info
 from hwcore_cpu.facts import CpuFacts, gather_cpu_facts, parse_cpu_list, read_memory
 
@@ -120,6 +119,9 @@ def check_if_supports_dtype(dtype: Any) -> None:
 
 @hwcore.hookimpl
 def check_and_update_config(config: EngineConfig) -> list[ConfigAdjustment]:
+    # Imported here: the config records cost start-up time that `hwcore info` never needs.
+    from hwcore_cpu.config import cpu_config_adjustments
+
     return cpu_config_adjustments(config, host_facts(), read_memory(_PROC), os.environ)
 
 
