@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 
 import hwcore
 from hwcore_cuda import attention, capabilities, detection, inventory, memory, nvml
-from hwcore_cuda.config import GpuSetup, adjust_config
 from hwcore_cuda.visibility import VARIABLE, VisibleDevice
 
 if TYPE_CHECKING:
@@ -138,6 +137,9 @@ def supports_mx() -> bool:
 
 @hwcore.hookimpl
 def check_and_update_config(config: EngineConfig) -> list[ConfigAdjustment]:
+    # Imported here: the config records cost start-up time that detection never needs.
+    from hwcore_cuda.config import GpuSetup, adjust_config
+
     devices = _visible()
     name = _inventory().gpu(devices[0]).name if devices else "CUDA"
     setup = GpuSetup(_weakest_capability(), name, len(devices))
