@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import hwcore
 from hwcore.dtypes import dtype_name
 from hwcore.errors import UnsupportedDtypeError
-from hwcore_cpu.attention import select_cpu_attention_backend
+from hwcore_cpu.attention import CPU_ATTENTION_PRIORITY
 from hwcore_cpu.detection import DEVICE_CONTROL_ENV_VAR, DEVICE_COUNT, cpu_platform_info
 from hwcore_cpu.facts import CpuFacts, gather_cpu_facts, parse_cpu_list, read_memory
 
@@ -139,9 +139,19 @@ def get_attn_backend_cls(
     has_sink: bool,
     use_sparse: bool,
 ) -> str:
-    return select_cpu_attention_backend(
-        selected_backend, head_size, dtype, kv_cache_dtype, block_size, use_mla, has_sink,
-        use_sparse,
+    # Imported here: the selector is only needed once an engine asks, never to detect.
+    from hwcore.attention.selection import select_attention_backend
+
+    return select_attention_backend(
+        CPU_ATTENTION_PRIORITY,
+        selected_backend=selected_backend,
+        head_size=head_size,
+        dtype=dtype,
+        kv_cache_dtype=kv_cache_dtype,
+        block_size=block_size,
+        use_mla=use_mla,
+        has_sink=has_sink,
+        use_sparse=use_sparse,
     )
 
 
