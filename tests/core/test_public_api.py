@@ -81,5 +81,6 @@ def test_resolving_the_platform_stays_lean():
         "'hwcore.records.config') if m in sys.modules))"
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("HWCORE_")}
+    env["HWCORE_PLUGINS"] = "cpu,cuda"  # this repository's backends, not the tutorial's
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
     assert out.stdout.strip() == "[]"
