@@ -7,8 +7,6 @@ engine loads the class path that ``get_attn_backend_cls`` returned.
 
 from __future__ import annotations
 
-from typing import Any
-
 from hwcore.records import AttentionBackendSpec
 
 SIMULATED_PAGED = AttentionBackendSpec(
@@ -26,30 +24,3 @@ SIMULATED_PAGED = AttentionBackendSpec(
 PRIORITY = ("SIMULATED_PAGED", "TORCH_SDPA")
 """Best first: the simulator's own backend, then the core's reference backend."""
 
-
-def select(
-    selected_backend: str | None,
-    head_size: int,
-    dtype: Any,
-    kv_cache_dtype: str | None,
-    block_size: int | None,
-    use_mla: bool,
-    has_sink: bool,
-    use_sparse: bool,
-) -> str:
-    """The class path of the first backend in ``PRIORITY`` that can run the request; the
-    core's selector raises an error listing every candidate's reasons otherwise."""
-    from hwcore.attention.selection import select_attention_backend
-
-    class_path: str = select_attention_backend(
-        list(PRIORITY),
-        selected_backend=selected_backend,
-        head_size=head_size,
-        dtype=dtype,
-        kv_cache_dtype=kv_cache_dtype,
-        block_size=block_size,
-        use_mla=use_mla,
-        has_sink=has_sink,
-        use_sparse=use_sparse,
-    )
-    return class_path

@@ -99,15 +99,19 @@ def get_attn_backend_cls(
     has_sink: bool,
     use_sparse: bool,
 ) -> str:
-    return attention.select(
-        selected_backend,
-        head_size,
-        dtype,
-        kv_cache_dtype,
-        block_size,
-        use_mla,
-        has_sink,
-        use_sparse,
+    # Imported here: the selector is only needed once an engine asks, never to detect.
+    from hwcore.attention.selection import select_attention_backend
+
+    return select_attention_backend(
+        attention.PRIORITY,
+        selected_backend=selected_backend,
+        head_size=head_size,
+        dtype=dtype,
+        kv_cache_dtype=kv_cache_dtype,
+        block_size=block_size,
+        use_mla=use_mla,
+        has_sink=has_sink,
+        use_sparse=use_sparse,
     )
 
 
