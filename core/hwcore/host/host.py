@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import sys
 import threading
@@ -138,7 +139,7 @@ class Host:
         self._providers = {c.name: c.provider for c in unique}
         self._providers[CORE_DEFAULTS_NAME] = "hwcore (core defaults)"
 
-        records = _records(candidates, excluded, duplicates, outcomes, detections)
+        records = _records(candidates, excluded, duplicates, outcomes)
         draft = DetectionReport(records, detections, override, allowlist, None, "")
         try:
             resolution = resolve_platform(draft)
@@ -150,7 +151,7 @@ class Host:
         self._activate(resolution.active, loaded_platforms, detections)
         self.plugin_manager.register(CoreDefaults(self), name=CORE_DEFAULTS_NAME)
         self.report = DetectionReport(
-            _mark_active(records, resolution.active, loaded_platforms),
+            _mark_active(records, resolution.active),
             detections,
             override,
             allowlist,
@@ -168,18 +169,11 @@ class Host:
         self._platform_info = next(d.info for d in detections if d.plugin == active)
 
     def _warn_unneeded_failures(self, report: DetectionReport) -> None:
-        problems = [
-            r for r in report.plugins if r.status in (PluginStatus.FAILED, PluginStatus.DUPLICATE)
-        ]
-        problems += [
-            r
-            for r in report.plugins
-            if any(d.plugin == r.name and d.error for d in report.detections)
-        ]
-        for record in problems:
-            error = record.error or next(
-                d.error for d in report.detections if d.plugin == record.name
-            )
+        detection_errors = {d.plugin: d.error for d in report.detections if d.error}
+        for record in report.plugins:
+            error = record.error or detection_errors.get(record.name)
+            if error is None:
+                continue
             warnings.warn(
                 f"hwcore plugin {record.name!r} from {record.provider} was skipped: {error}. "
                 f"Fix or uninstall {record.distribution}; `hwcore plugins` lists every plugin.",
@@ -193,7 +187,6 @@ def _records(
     excluded: list[Candidate],
     duplicates: dict[str, list[Candidate]],
     outcomes: dict[str, LoadOutcome],
-    detections: tuple[DetectionResult, ...],
 ) -> tuple[PluginRecord, ...]:
     excluded_ids = {id(c) for c in excluded}
     records = []
@@ -220,13 +213,9 @@ def _records(
     return tuple(records)
 
 
-def _mark_active(
-    records: tuple[PluginRecord, ...], active: str, platforms: list[Candidate]
-) -> tuple[PluginRecord, ...]:
+def _mark_active(records: tuple[PluginRecord, ...], active: str) -> tuple[PluginRecord, ...]:
     return tuple(
-        PluginRecord(
-            r.name, r.group, r.value, r.distribution, r.version, PluginStatus.ACTIVE, r.error
-        )
+        dataclasses.replace(r, status=PluginStatus.ACTIVE)
         if r.name == active and r.status is PluginStatus.INACTIVE
         else r
         for r in records
