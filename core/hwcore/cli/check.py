@@ -27,7 +27,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from hwcore.cli.output import format_bytes, print_json
+from hwcore.cli.output import print_json
+from hwcore.units import format_bytes
 
 if TYPE_CHECKING:
     import torch

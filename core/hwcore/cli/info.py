@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from hwcore.cli.output import format_bytes, print_json
+from hwcore.cli.output import print_json
+from hwcore.units import format_bytes
 
 HELP = "show the active platform, its facts and its devices"
 

@@ -19,13 +19,3 @@ def print_json(payload: dict[str, Any]) -> None:
 def print_error(message: str) -> None:
     print(f"hwcore: error: {message}", file=sys.stderr)
 
-
-def format_bytes(count: int | None) -> str:
-    if count is None:
-        return "unknown"
-    value = float(count)
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if value < 1024 or unit == "TiB":
-            return f"{value:.1f} {unit}" if unit != "B" else f"{count} B"
-        value /= 1024
-    raise AssertionError("unreachable")

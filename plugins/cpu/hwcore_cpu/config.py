@@ -11,6 +11,7 @@ from collections.abc import Mapping
 
 from hwcore.errors import InvalidConfigError
 from hwcore.records import ConfigAdjustment, EngineConfig
+from hwcore.units import format_bytes
 from hwcore_cpu.facts import CpuFacts, MemorySnapshot
 from hwcore_cpu.kv_cache_space import (
     DEFAULT_KV_CACHE_SHARE,
@@ -18,7 +19,6 @@ from hwcore_cpu.kv_cache_space import (
     default_kv_cache_space,
     kv_cache_space_from_environ,
 )
-from hwcore_cpu.units import format_bytes
 
 DEFAULT_BLOCK_SIZE = 128
 MLA_BLOCK_SIZE = 16

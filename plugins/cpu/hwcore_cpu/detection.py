@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from hwcore.records import PlatformInfo
+from hwcore.units import format_bytes
 from hwcore_cpu.facts import CpuFacts, NumaNode
-from hwcore_cpu.units import format_bytes
 
 PLATFORM_NAME = "cpu"
 DEVICE_CONTROL_ENV_VAR = "CPU_VISIBLE_MEMORY_NODES"

@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from hwcore.errors import InvalidConfigError
-from hwcore_cpu.units import ACCEPTED_FORMS, format_bytes, parse_byte_size
+from hwcore.units import format_bytes
+from hwcore_cpu.units import ACCEPTED_FORMS, parse_byte_size
 
 KV_CACHE_SPACE_VARIABLE = "HWCORE_CPU_KVCACHE_SPACE"
 

@@ -1,4 +1,7 @@
-"""Byte sizes as people write them: ``8589934592``, ``4GiB``, ``4 GiB``, ``512MiB``."""
+"""Byte sizes as people write them: ``8589934592``, ``4GiB``, ``4 GiB``, ``512MiB``.
+
+(Formatting a size for a message is ``hwcore.units.format_bytes``.)
+"""
 
 from __future__ import annotations
 
@@ -31,12 +34,3 @@ def parse_byte_size(text: str) -> int:
         raise ValueError("a byte count must be a whole number")
     return int(float(number) * multiplier) if "." in number else int(number) * multiplier
 
-
-def format_bytes(count: int) -> str:
-    """``"23.5 GiB"``: the largest binary unit that keeps the number at least 1."""
-    value = float(count)
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if abs(value) < 1024:
-            return f"{count} B" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{value:.1f} TiB"

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from hwcore_cpu.units import format_bytes, parse_byte_size
+from hwcore_cpu.units import parse_byte_size
 
 
 @pytest.mark.parametrize(
@@ -40,11 +40,3 @@ def test_parses_byte_counts_and_binary_units(text: str, expected: int) -> None:
 def test_says_what_is_wrong(text: str, why: str) -> None:
     with pytest.raises(ValueError, match=f"^{re.escape(why)}$"):
         parse_byte_size(text)
-
-
-@pytest.mark.parametrize(
-    ("count", "text"),
-    [(512, "512 B"), (1536, "1.5 KiB"), (4 << 30, "4.0 GiB"), (3 << 40, "3.0 TiB")],
-)
-def test_formats_with_the_largest_fitting_unit(count: int, text: str) -> None:
-    assert format_bytes(count) == text
