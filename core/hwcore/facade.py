@@ -117,9 +117,11 @@ class Platform:
 
     def devices(self) -> list[DeviceInfo]:
         """Every visible device with its facts; a fact the platform cannot tell is ``None``."""
-        return [self._device(index) for index in range(self.get_device_count())]
+        return [self.device(index) for index in range(self.get_device_count())]
 
-    def _device(self, index: int) -> DeviceInfo:
+    def device(self, index: int = 0) -> DeviceInfo:
+        """Logical device ``index`` with its facts; a fact the platform cannot tell is
+        ``None``."""
         return DeviceInfo(
             index=index,
             physical_index=self.device_id_to_physical_device_id(index),

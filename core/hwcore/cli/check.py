@@ -191,8 +191,8 @@ def _check_platform(context: CheckContext) -> StepOutput:
 
     platform = hwcore.current_platform()
     context.platform = platform
-    name = platform.get_device_name(0)
-    memory = _optional_call(platform.get_device_total_memory, 0)
+    device = platform.device(0)
+    name, memory = device.name, device.total_memory
     count = platform.get_device_count()
     lines = [f"detected because: {'; '.join(platform.info.evidence)}"]
     lines += [f"warning: {warning}" for warning in platform.log_warnings()]
@@ -204,13 +204,6 @@ def _check_platform(context: CheckContext) -> StepOutput:
         {"name": platform.name, "provider": platform.provider, "device_count": count,
          "device_name": name, "total_memory": memory, "is_fallback": platform.info.is_fallback},
     )
-
-
-def _optional_call(query: Callable[[int], int], device_id: int) -> int | None:
-    try:
-        return query(device_id)
-    except NotImplementedError:
-        return None
 
 
 # -------------------------------------------------------------------- 2. config
