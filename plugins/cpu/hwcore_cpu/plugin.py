@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import os
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import hwcore
@@ -26,7 +25,7 @@ if TYPE_CHECKING:
 
 HWCORE_CONTRACT_VERSION = "1.0"
 
-_PROC = Path("/proc")
+_PROC = "/proc"
 
 
 @functools.cache

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from hwcore_cpu.facts.files import Root, join
 
 # Reading the whole file makes the kernel format every CPU (on x86 it also samples each
 # CPU's frequency), which costs tens of milliseconds on a 200-CPU host; the first entry
@@ -11,7 +11,7 @@ _CHUNK = 16 * 1024
 _MAX_BYTES = 256 * 1024
 
 
-def read_first_processor(proc_root: Path) -> dict[str, str]:
+def read_first_processor(proc_root: Root) -> dict[str, str]:
     """The ``key: value`` pairs of the first processor entry, or ``{}`` without the file.
 
     Some architectures put shared lines before the first ``processor`` line (s390x) or
@@ -19,7 +19,7 @@ def read_first_processor(proc_root: Path) -> dict[str, str]:
     ``processor`` line is kept.
     """
     try:
-        text = _read_until_first_entry_ends(proc_root / "cpuinfo")
+        text = _read_until_first_entry_ends(join(proc_root, "cpuinfo"))
     except OSError:
         return {}
     return parse_first_processor(text)
@@ -42,9 +42,9 @@ def parse_first_processor(text: str) -> dict[str, str]:
     return entry
 
 
-def _read_until_first_entry_ends(path: Path) -> str:
+def _read_until_first_entry_ends(path: str) -> str:
     chunks: list[str] = []
-    with path.open(encoding="utf-8", errors="replace") as stream:
+    with open(path, encoding="utf-8", errors="replace") as stream:
         while sum(len(chunk) for chunk in chunks) < _MAX_BYTES:
             chunk = stream.read(_CHUNK)
             if not chunk:

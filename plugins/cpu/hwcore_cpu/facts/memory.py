@@ -7,7 +7,8 @@ per-node totals undercount (measured on a VM: node0 says 8.5 GiB, the system has
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
+
+from hwcore_cpu.facts.files import Root, read_text
 
 
 @dataclass(frozen=True)
@@ -23,14 +24,14 @@ class MemorySnapshot:
         return self.total - self.available
 
 
-def read_memory(proc_root: Path) -> MemorySnapshot:
+def read_memory(proc_root: Root) -> MemorySnapshot:
     """Read ``<proc>/meminfo``; where it is missing (macOS, Windows) ask psutil.
 
     On Linux psutil reads the same two lines of the same file, but importing it costs about
     20 ms, more than all of detection; so it is imported only where it is needed.
     """
     try:
-        text = (proc_root / "meminfo").read_text(encoding="ascii")
+        text = read_text(proc_root, "meminfo")
     except OSError:
         return _psutil_memory()
     return parse_meminfo(text)

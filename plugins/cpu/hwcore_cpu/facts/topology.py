@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
+
+from hwcore_cpu.facts.files import Root, list_names, read_text
 
 
 @dataclass(frozen=True)
@@ -17,7 +18,7 @@ class NumaNode:
     cpus: tuple[int, ...]
 
 
-def read_numa_nodes(sys_root: Path, online_cpus: tuple[int, ...]) -> tuple[NumaNode, ...]:
+def read_numa_nodes(sys_root: Root, online_cpus: tuple[int, ...]) -> tuple[NumaNode, ...]:
     """Every node under ``<sys>/devices/system/node``, by id.
 
     A kernel without NUMA support (or a system without ``/sys``, like macOS) has no node
@@ -25,14 +26,14 @@ def read_numa_nodes(sys_root: Path, online_cpus: tuple[int, ...]) -> tuple[NumaN
     holding every online CPU.
     """
     nodes = []
-    node_root = sys_root / "devices" / "system" / "node"
+    node_root = ("devices", "system", "node")
     try:
-        names = [p.name for p in node_root.iterdir() if _is_node_name(p.name)]
+        names = [name for name in list_names(sys_root, *node_root) if _is_node_name(name)]
     except OSError:
         names = []
     for name in names:
         try:
-            cpulist = (node_root / name / "cpulist").read_text(encoding="ascii")
+            cpulist = read_text(sys_root, *node_root, name, "cpulist")
         except OSError:
             continue
         nodes.append(NumaNode(int(name[4:]), parse_cpu_list(cpulist)))
@@ -41,10 +42,10 @@ def read_numa_nodes(sys_root: Path, online_cpus: tuple[int, ...]) -> tuple[NumaN
     return tuple(sorted(nodes, key=lambda node: node.node_id))
 
 
-def read_online_cpus(sys_root: Path, cpu_count: Callable[[], int | None]) -> tuple[int, ...]:
+def read_online_cpus(sys_root: Root, cpu_count: Callable[[], int | None]) -> tuple[int, ...]:
     """The online CPUs from ``<sys>/devices/system/cpu/online``, else ``0..cpu_count()-1``."""
     try:
-        text = (sys_root / "devices" / "system" / "cpu" / "online").read_text(encoding="ascii")
+        text = read_text(sys_root, "devices", "system", "cpu", "online")
     except OSError:
         return tuple(range(cpu_count() or 1))
     return parse_cpu_list(text)
