@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from hwcore.memory.copy import copy_blocks, insert_blocks_to_device, swap_out_blocks_to_host
-from hwcore.memory.runs import BlockRun, coalesce_runs
+from hwcore.memory.runs import coalesce_runs
 from hwcore.memory.validation import validate_block_copy, validate_devices
 
 __all__ = [
-    "BlockRun",
     "coalesce_runs",
     "copy_blocks",
     "insert_blocks_to_device",

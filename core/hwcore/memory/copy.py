@@ -1,20 +1,22 @@
 """KV-cache block copies: validate everything, coalesce runs, move bytes once.
 
-Measured on a 2-core Xeon VM (``benchmarks/block_copy.py``, 256 random 64 KiB blocks out
-of 2048): a slice ``copy_`` per block costs ~8 µs, mostly torch dispatch; a numpy byte-view
-assignment per block ~6 µs, the same as a raw memcpy; ``dst[idx] = src[idx]`` (vLLM) ~22 µs
-because it gathers into a fresh temporary and scatters again. So host-to-host copies go
-through numpy byte views (split over threads for large copies), and every other pair of
-devices through one ``copy_`` per run.
+Host-to-host copies go through the compiled loop in ``hwcore.memory.native`` (one memcpy
+per run, shared among torch's threads for large copies); every other pair of devices, and
+host copies when that loop is not installed, through one torch ``copy_`` per run.
+
+Why compiled, measured with ``benchmarks/block_copy.py`` (256 random 64 KiB blocks out of
+2048, 2-core VM): a Python loop pays a GIL hand-off per block, so two threads of numpy or
+torch copies ran no faster than one, reaching about half the bandwidth of one contiguous
+``copy_``. vLLM's ``dst[idx] = src[idx]`` gathers into a fresh temporary and scatters again,
+moving every byte twice.
 """
 
 from __future__ import annotations
 
-import concurrent.futures
-import functools
 from typing import TYPE_CHECKING, Any
 
-from hwcore.memory.runs import BlockRun, coalesce_runs
+from hwcore.memory import native
+from hwcore.memory.runs import coalesce_runs
 from hwcore.memory.validation import validate_block_copy, validate_devices
 
 if TYPE_CHECKING:
@@ -36,14 +38,14 @@ def copy_blocks(
     is complete when this returns: a non-blocking transfer is synchronised before return,
     so the caller may reuse the source and read the destination at once.
     """
-    sources, targets = validate_block_copy(
+    validate_block_copy(
         src_cache, dst_cache, src_block_indices, dst_block_indices, allow_empty=allow_empty
     )
-    runs = coalesce_runs(sources, targets)
     if src_cache.device.type == "cpu" and dst_cache.device.type == "cpu":
-        _copy_runs_on_host(src_cache, dst_cache, runs)
+        _copy_on_host(src_cache, dst_cache, src_block_indices, dst_block_indices)
     else:
-        _copy_runs_with_torch(src_cache, dst_cache, runs)
+        runs = coalesce_runs(src_block_indices, dst_block_indices)
+        _copy_runs_with_torch(src_cache, dst_cache, runs.tolist())
     return dst_cache
 
 
@@ -92,36 +94,37 @@ def _validate_tensors_then_devices(
         validate_devices(src_cache, dst_cache, src_device=src_device, dst_device=dst_device)
 
 
-def _copy_runs_on_host(src: torch.Tensor, dst: torch.Tensor, runs: list[BlockRun]) -> None:
-    try:
-        source, target = _byte_rows(src), _byte_rows(dst)
-    except (ImportError, RuntimeError):  # torch built without numpy support
-        _copy_runs_with_torch(src, dst, runs)
+def _copy_on_host(
+    src: torch.Tensor, dst: torch.Tensor, src_indices: torch.Tensor, dst_indices: torch.Tensor
+) -> None:
+    import torch
+
+    loop = native.host_copy_loop()
+    block_bytes = src.numel() // src.shape[0] * src.element_size() if src.shape[0] else 0
+    if loop is None or block_bytes == 0:
+        _copy_runs_with_torch(src, dst, coalesce_runs(src_indices, dst_indices).tolist())
         return
-    moved = sum(run.length for run in runs) * target.shape[1]
-    workers = host_copy_workers(moved)
-    if workers == 1:
-        _assign_runs(source, target, runs)
-        return
-    # numpy releases the GIL while it copies, so threads overlap the memcpys: measured
-    # 1.4x on 2 cores for 1024 random 64 KiB blocks (one thread cannot saturate DRAM).
-    shares = split_runs(runs, workers)
-    pending = [_pool().submit(_assign_runs, source, target, share) for share in shares[1:]]
-    _assign_runs(source, target, shares[0])
-    for future in pending:
-        future.result()
+    src_blocks = src_indices.to("cpu", torch.int64).contiguous()
+    dst_blocks = dst_indices.to("cpu", torch.int64).contiguous()
+    loop.copy(
+        src,
+        dst,
+        src_blocks,
+        dst_blocks,
+        pairs_per_claim=max(1, CLAIM_BYTES // block_bytes),
+        threads=host_copy_threads(src_blocks.numel() * block_bytes),
+    )
 
 
-def _assign_runs(source: Any, target: Any, runs: list[BlockRun]) -> None:
-    for src_start, dst_start, length in runs:
-        target[dst_start : dst_start + length] = source[src_start : src_start + length]
-
+CLAIM_BYTES = 256 * 2**10
+"""Copying threads take about this many bytes of blocks at a time, so they finish together."""
 
 PARALLEL_MIN_BYTES = 4 * 2**20
-"""Below this, handing work to another thread costs more than it saves."""
+"""Below this, waking a second thread costs more than it saves (measured on a 2-core VM,
+where a thread hand-off takes ~0.1 ms)."""
 
 
-def host_copy_workers(moved_bytes: int) -> int:
+def host_copy_threads(moved_bytes: int) -> int:
     """How many threads copy ``moved_bytes`` on the host: torch's intra-op thread count
     (what the user allowed), or one for small copies."""
     import torch
@@ -129,36 +132,7 @@ def host_copy_workers(moved_bytes: int) -> int:
     return 1 if moved_bytes < PARALLEL_MIN_BYTES else max(1, torch.get_num_threads())
 
 
-def split_runs(runs: list[BlockRun], parts: int) -> list[list[BlockRun]]:
-    """Split ``runs`` into at most ``parts`` consecutive shares of about equal block count."""
-    total = sum(run.length for run in runs)
-    shares: list[list[BlockRun]] = [[]]
-    filled = 0
-    for run in runs:
-        if filled >= total * len(shares) / parts and len(shares) < parts:
-            shares.append([])
-        shares[-1].append(run)
-        filled += run.length
-    return shares
-
-
-@functools.cache
-def _pool() -> concurrent.futures.ThreadPoolExecutor:
-    import torch
-
-    workers = max(1, torch.get_num_threads() - 1)
-    return concurrent.futures.ThreadPoolExecutor(workers, thread_name_prefix="hwcore-copy")
-
-
-def _byte_rows(cache: torch.Tensor) -> Any:
-    """A ``[num_blocks, block_bytes]`` uint8 numpy view sharing the cache's memory (numpy
-    has no bfloat16, bytes work for every dtype)."""
-    import torch
-
-    return cache.view(cache.shape[0], -1).view(torch.uint8).numpy()
-
-
-def _copy_runs_with_torch(src: torch.Tensor, dst: torch.Tensor, runs: list[BlockRun]) -> None:
+def _copy_runs_with_torch(src: torch.Tensor, dst: torch.Tensor, runs: list[list[int]]) -> None:
     non_blocking = _pinned_host_side(src, dst)
     for src_start, dst_start, length in runs:
         dst[dst_start : dst_start + length].copy_(

@@ -1,38 +1,39 @@
-"""Coalescing block pairs into runs, so consecutive blocks move in one slice copy."""
+"""Coalescing block pairs into runs, so consecutive blocks move in one copy."""
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import torch
 
 
-class BlockRun(NamedTuple):
-    """``length`` blocks from ``src_start`` onwards go to ``dst_start`` onwards."""
+def coalesce_runs(
+    sources: torch.Tensor | Sequence[int],
+    targets: torch.Tensor | Sequence[int],
+) -> torch.Tensor:
+    """Group ``(source, target)`` block pairs into maximal runs where both advance by one.
 
-    src_start: int
-    dst_start: int
-    length: int
+    Return a contiguous ``[runs, 3]`` int64 CPU tensor of rows ``(src_start, dst_start,
+    length)``, ordered by source: destinations are distinct and validation rejected
+    aliasing, so the order of the copies does not matter, and reading the source in address
+    order finds the longest runs. Used for copies that involve a device, where each run is
+    one transfer; host copies merge runs in ``hwcore.memory.native``'s loop instead.
 
-
-def coalesce_runs(sources: list[int], targets: list[int]) -> list[BlockRun]:
-    """Group ``(source, target)`` pairs into maximal runs where both advance by one.
-
-    Pairs are ordered by source first: destinations are distinct and validation rejected
-    aliasing, so the order of independent copies does not matter, and reading the source
-    in address order finds the longest runs (and helps the prefetcher).
+    Vectorised with torch: its cost barely grows with the number of pairs.
     """
-    pairs = sorted(zip(sources, targets, strict=True))
-    if not pairs:
-        return []
-    runs: list[BlockRun] = []
-    # Plain locals, not a NamedTuple rebuilt per block: this loop is ~40% of a 256-block
-    # host copy's Python overhead otherwise.
-    src_start, dst_start = pairs[0]
-    length = 1
-    for source, target in pairs[1:]:
-        if source == src_start + length and target == dst_start + length:
-            length += 1
-            continue
-        runs.append(BlockRun(src_start, dst_start, length))
-        src_start, dst_start, length = source, target, 1
-    runs.append(BlockRun(src_start, dst_start, length))
-    return runs
+    import torch
+
+    src = torch.as_tensor(sources).to("cpu", torch.int64).reshape(-1)
+    dst = torch.as_tensor(targets).to("cpu", torch.int64).reshape(-1)
+    if src.shape != dst.shape:
+        raise ValueError(f"{src.numel()} sources but {dst.numel()} targets")
+    src, order = torch.sort(src, stable=True)
+    dst = dst[order]
+    count = src.numel()
+    starts_run = torch.ones(count, dtype=torch.bool)
+    starts_run[1:] = (src[1:] != src[:-1] + 1) | (dst[1:] != dst[:-1] + 1)
+    starts = starts_run.nonzero().squeeze(1)
+    lengths = torch.diff(starts, append=torch.tensor([count]))
+    return torch.stack([src[starts], dst[starts], lengths], dim=1)

@@ -3,14 +3,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from hwcore.memory import (
-    BlockRun,
-    coalesce_runs,
-    copy_blocks,
-    insert_blocks_to_device,
-    swap_out_blocks_to_host,
-)
-from hwcore.memory.copy import PARALLEL_MIN_BYTES, host_copy_workers, split_runs
+from hwcore.memory import copy_blocks, insert_blocks_to_device, native, swap_out_blocks_to_host
+from hwcore.memory.copy import PARALLEL_MIN_BYTES, host_copy_threads
 
 
 def _caches(dtype: torch.dtype = torch.float32, blocks: int = 16) -> tuple[torch.Tensor, ...]:
@@ -68,31 +62,32 @@ def test_insert_and_swap_out_on_cpu_platform() -> None:
     assert torch.equal(back[5], src[1])
 
 
-def test_coalesce_runs_groups_consecutive_pairs_in_source_order() -> None:
-    runs = coalesce_runs([5, 1, 2, 3, 6, 9], [8, 0, 1, 2, 9, 3])
-    assert runs == [BlockRun(1, 0, 3), BlockRun(5, 8, 2), BlockRun(9, 3, 1)]
-
-
-def test_coalesce_runs_breaks_when_only_one_side_is_consecutive() -> None:
-    assert coalesce_runs([0, 1], [4, 6]) == [BlockRun(0, 4, 1), BlockRun(1, 6, 1)]
-    assert coalesce_runs([], []) == []
-
-
-def test_split_runs_gives_balanced_consecutive_shares() -> None:
-    runs = [BlockRun(i * 10, i * 10, length) for i, length in enumerate([4, 1, 1, 2, 4])]
-    shares = split_runs(runs, 2)
-    assert shares == [runs[:3], runs[3:]]
-    assert split_runs(runs, 1) == [runs]
-    assert split_runs([], 2) == [[]]
-
-
-def test_large_host_copy_uses_threads_and_stays_exact() -> None:
+def test_large_host_copy_uses_torch_threads_and_stays_exact() -> None:
     blocks = 2 * PARALLEL_MIN_BYTES // (64 * 1024)
     src = torch.arange(blocks * 16384, dtype=torch.int32).view(blocks, 16384)  # 64 KiB blocks
     dst = torch.zeros_like(src)
     generator = torch.Generator().manual_seed(2)
     sources = torch.randperm(blocks, generator=generator)
     targets = torch.randperm(blocks, generator=generator)
-    assert host_copy_workers(blocks * 64 * 1024) == torch.get_num_threads()
+    assert host_copy_threads(blocks * 64 * 1024) == torch.get_num_threads()
+    assert host_copy_threads(PARALLEL_MIN_BYTES - 1) == 1
     copy_blocks(src, dst, sources, targets)
     assert torch.equal(dst[targets], src[sources])
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16, torch.int8])
+def test_host_copy_without_the_native_loop_gives_the_same_bytes(
+    monkeypatch: pytest.MonkeyPatch, dtype: torch.dtype
+) -> None:
+    src, dst = _caches(dtype, blocks=32)
+    sources, targets = [3, 4, 5, 0, 31, 30, 17], [7, 8, 9, 2, 0, 11, 12]
+    expected = _expected(src, dst, sources, targets)
+    monkeypatch.setattr(native, "host_copy_loop", lambda: None)
+    copy_blocks(src, dst, torch.tensor(sources), torch.tensor(targets))
+    assert torch.equal(dst, expected)
+
+
+def test_blocks_of_zero_bytes_copy_nothing() -> None:
+    src = torch.zeros(4, 0)
+    dst = torch.zeros(4, 0)
+    assert copy_blocks(src, dst, torch.tensor([0, 1]), torch.tensor([2, 3])) is dst
