@@ -457,8 +457,13 @@ def _swap_out_and_in(context: CheckContext) -> StepOutput:
     except CheckFailed as failure:
         swap_in = StepResult("swap in", "fail", in_seconds, str(failure))
     out = _copy_result("swap out", "device -> host", blocks, size, out_seconds)
-    return StepOutput(out.summary, details={**out.details, "_seconds": out_seconds,
-                                            "_followers": [swap_in]})
+    lines, details = [], {**out.details, "_seconds": out_seconds, "_followers": [swap_in]}
+    if context.device.type == "cpu":  # host to host: the core's copy loop, or its fallback
+        from hwcore.memory.native import host_copy_engine
+
+        details["host_copy_engine"] = host_copy_engine()
+        lines.append(f"host copies: {details['host_copy_engine']}")
+    return StepOutput(out.summary, lines, details)
 
 
 def _timed(context: CheckContext, work: Callable[[], object]) -> float:

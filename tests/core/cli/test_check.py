@@ -43,6 +43,9 @@ def test_every_step_passes_on_the_cpu(
     assert run["max_error"] <= run["tolerance"] == 3e-2
     assert steps["swap in"]["details"]["blocks"] == 32
     assert steps["swap out"]["details"]["bytes_per_second"] > 0
+    engine = "native copy loop (_hostcopy.so) on torch's OpenMP threads"
+    assert steps["swap out"]["details"]["host_copy_engine"] == engine
+    assert steps["swap out"]["lines"] == [f"host copies: {engine}"]
     fields = {a["field"] for a in steps["config"]["details"]["adjustments"]}
     assert "cache.block_size" in fields
 
