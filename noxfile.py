@@ -20,6 +20,9 @@ DISTRIBUTIONS = [
     *sorted(p.parent for p in (ROOT / "docs" / "tutorial").glob("*/pyproject.toml")),
 ]
 RUNTIME = ["torch==2.13.0", "numpy"]
+# The core's host block-copy loop is compiled C (core/native): CI must never quietly fall
+# back to the slower torch path because the compiler was missing.
+NATIVE = {"HWCORE_BUILD_NATIVE": "require"}
 TEST_TOOLS = ["pytest>=8", "hatchling>=1.27", "editables", "build"]
 
 nox.options.sessions = ["tests", "lint", "dist"]
@@ -34,7 +37,7 @@ def install_repository(session: nox.Session) -> None:
     """Every distribution of the repository, editable, plus what the tests use."""
     install(session, *RUNTIME, *TEST_TOOLS)
     editables = [arg for path in DISTRIBUTIONS for arg in ("-e", str(path))]
-    install(session, "--no-build-isolation", *editables)
+    session.install("-c", CONSTRAINTS, "--no-build-isolation", *editables, env=NATIVE)
 
 
 @nox.session
@@ -63,7 +66,9 @@ def dist(session: nox.Session) -> None:
         "python", "-c", f"import shutil; shutil.rmtree({str(wheelhouse)!r}, ignore_errors=True)"
     )
     for path in DISTRIBUTIONS:
-        session.run("python", "-m", "build", "--wheel", "--outdir", str(wheelhouse), str(path))
+        session.run(
+            "python", "-m", "build", "--wheel", "--outdir", str(wheelhouse), str(path), env=NATIVE
+        )
     session.run(
         "pytest",
         "-m",

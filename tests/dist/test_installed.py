@@ -133,3 +133,28 @@ def test_console_script_and_module_agree(installed):
         [script, "plugins", "--json"], capture_output=True, text=True, check=True, timeout=120
     )
     assert json.loads(via_script.stdout) == installed.hwcore_json("plugins")
+
+
+NATIVE_COPY = """
+import torch
+from hwcore.memory import copy_blocks
+from hwcore.memory.native import host_copy_engine
+src = torch.arange(128 * 16384, dtype=torch.int32).view(128, 16384)
+dst = torch.zeros_like(src)
+sources, targets = torch.randperm(128)[:100], torch.randperm(128)[:100]
+copy_blocks(src, dst, sources, targets)
+print(host_copy_engine())
+print(torch.equal(dst[targets], src[sources]))
+"""
+
+
+def test_the_core_wheel_ships_the_native_copy_loop(installed):
+    import zipfile
+
+    wheel = installed.wheel("hwcore")
+    assert not wheel.endswith("-py3-none-any.whl"), wheel
+    assert "hwcore/memory/_hostcopy.so" in zipfile.ZipFile(wheel).namelist()
+    assert installed.run("-c", NATIVE_COPY).stdout.splitlines() == [
+        "native copy loop (_hostcopy.so) on torch's OpenMP threads",
+        "True",
+    ]
