@@ -41,13 +41,20 @@ def measure(function: Callable[[], object], *, repeats: int, warmup: int = 3,
 def measure_interleaved(functions: dict[str, Callable[[], object]], *, repeats: int,
                         warmup: int = 3, inner: int = 1) -> dict[str, Timing]:
     """Time several functions round-robin, so a burst of load from other processes on a
-    shared machine hits all of them alike and the ratios stay meaningful."""
+    shared machine hits all of them alike and the ratios stay meaningful.
+
+    Each round starts one function later than the last, so every function follows every
+    other equally often: what one function leaves in the caches (or how recently it woke
+    torch's threads) then favours no single other function."""
     for function in functions.values():
         for _ in range(warmup):
             function()
     samples: dict[str, list[float]] = {name: [] for name in functions}
-    for _ in range(repeats):
-        for name, function in functions.items():
+    names = list(functions)
+    for round_ in range(repeats):
+        shift = round_ % len(names)
+        for name in names[shift:] + names[:shift]:
+            function = functions[name]
             start = time.perf_counter()
             for _ in range(inner):
                 function()

@@ -13,6 +13,7 @@ import torch
 from _timing import Timing, measure_interleaved, parse_args, write_results
 
 from hwcore.memory import copy_blocks
+from hwcore.memory.native import host_copy_engine
 
 BLOCK_SHAPE = (16, 16, 128)  # bfloat16: 16 * 16 * 128 * 2 bytes = 64 KiB per block
 
@@ -68,13 +69,15 @@ def _summary(label: str, num_blocks: int, copied: int, moved: int,
 
 def main() -> None:
     args = parse_args(__doc__ or "")
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; host copies: "
+          f"{host_copy_engine()}")
     cases = [run_case("small", 2048, 256, 10 if args.quick else 200)]
     if not args.quick:
         # 4 GiB cache: 65536 blocks of 64 KiB each side; copy 2048 random blocks (128 MiB).
         cases.append(run_case("4GiB", 65536, 2048, 30))
     path = write_results("block_copy", {"torch": torch.__version__,
-                                        "threads": torch.get_num_threads(), "cases": cases})
+                                        "threads": torch.get_num_threads(),
+                                        "host_copy_engine": host_copy_engine(), "cases": cases})
     print(f"wrote {path}")
 
 
