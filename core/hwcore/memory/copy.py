@@ -120,8 +120,8 @@ CLAIM_BYTES = 256 * 2**10
 """Copying threads take about this many bytes of blocks at a time, so they finish together."""
 
 PARALLEL_MIN_BYTES = 4 * 2**20
-"""Below this, waking a second thread costs more than it saves (measured on a 2-core VM,
-where a thread hand-off takes ~0.1 ms)."""
+"""Below this, one thread copies: an OpenMP region ends by waiting for every worker, and on
+a 2-core VM a worker that had gone to sleep took up to ~1 ms to wake."""
 
 
 def host_copy_threads(moved_bytes: int) -> int:
