@@ -29,15 +29,15 @@ nox.options.sessions = ["tests", "lint", "dist"]
 nox.options.reuse_existing_virtualenvs = True
 
 
-def install(session: nox.Session, *args: str) -> None:
-    session.install("-c", CONSTRAINTS, *args)
+def install(session: nox.Session, *args: str, env: dict[str, str] | None = None) -> None:
+    session.install("-c", CONSTRAINTS, *args, env=env)
 
 
 def install_repository(session: nox.Session) -> None:
     """Every distribution of the repository, editable, plus what the tests use."""
     install(session, *RUNTIME, *TEST_TOOLS)
     editables = [arg for path in DISTRIBUTIONS for arg in ("-e", str(path))]
-    session.install("-c", CONSTRAINTS, "--no-build-isolation", *editables, env=NATIVE)
+    install(session, "--no-build-isolation", *editables, env=NATIVE)
 
 
 @nox.session

@@ -44,8 +44,7 @@ def copy_blocks(
     if src_cache.device.type == "cpu" and dst_cache.device.type == "cpu":
         _copy_on_host(src_cache, dst_cache, src_block_indices, dst_block_indices)
     else:
-        runs = coalesce_runs(src_block_indices, dst_block_indices)
-        _copy_runs_with_torch(src_cache, dst_cache, runs.tolist())
+        _copy_with_torch(src_cache, dst_cache, src_block_indices, dst_block_indices)
     return dst_cache
 
 
@@ -102,7 +101,7 @@ def _copy_on_host(
     loop = native.host_copy_loop()
     block_bytes = src.numel() // src.shape[0] * src.element_size() if src.shape[0] else 0
     if loop is None or block_bytes == 0:
-        _copy_runs_with_torch(src, dst, coalesce_runs(src_indices, dst_indices).tolist())
+        _copy_with_torch(src, dst, src_indices, dst_indices)
         return
     src_blocks = src_indices.to("cpu", torch.int64).contiguous()
     dst_blocks = dst_indices.to("cpu", torch.int64).contiguous()
@@ -111,6 +110,7 @@ def _copy_on_host(
         dst,
         src_blocks,
         dst_blocks,
+        block_bytes=block_bytes,
         pairs_per_claim=max(1, CLAIM_BYTES // block_bytes),
         threads=host_copy_threads(src_blocks.numel() * block_bytes),
     )
@@ -132,9 +132,12 @@ def host_copy_threads(moved_bytes: int) -> int:
     return 1 if moved_bytes < PARALLEL_MIN_BYTES else max(1, torch.get_num_threads())
 
 
-def _copy_runs_with_torch(src: torch.Tensor, dst: torch.Tensor, runs: list[list[int]]) -> None:
+def _copy_with_torch(
+    src: torch.Tensor, dst: torch.Tensor, src_indices: torch.Tensor, dst_indices: torch.Tensor
+) -> None:
+    """One ``copy_`` per run of consecutive blocks (one transfer each to or from a device)."""
     non_blocking = _pinned_host_side(src, dst)
-    for src_start, dst_start, length in runs:
+    for src_start, dst_start, length in coalesce_runs(src_indices, dst_indices).tolist():
         dst[dst_start : dst_start + length].copy_(
             src[src_start : src_start + length], non_blocking=non_blocking
         )

@@ -45,12 +45,14 @@ class HostCopyLoop:
         src_blocks: torch.Tensor,
         dst_blocks: torch.Tensor,
         *,
+        block_bytes: int,
         pairs_per_claim: int,
         threads: int,
     ) -> int:
         """Copy block ``src_blocks[i]`` of the host cache ``src`` to block ``dst_blocks[i]``
-        of ``dst`` for every ``i``, on up to ``threads`` threads that take
-        ``pairs_per_claim`` pairs at a time; return the number of blocks copied.
+        of ``dst`` for every ``i``, blocks being ``block_bytes`` long, on up to ``threads``
+        threads that take ``pairs_per_claim`` pairs at a time; return the number of blocks
+        copied.
 
         The arguments are trusted: ``hwcore.memory.validation`` checked them. The index
         tensors must be contiguous int64 CPU tensors.
@@ -58,7 +60,7 @@ class HostCopyLoop:
         copied: int = self.copy_blocks(
             dst.data_ptr(),
             src.data_ptr(),
-            src.numel() // src.shape[0] * src.element_size(),
+            block_bytes,
             src_blocks.data_ptr(),
             dst_blocks.data_ptr(),
             src_blocks.numel(),
@@ -105,8 +107,11 @@ def _load() -> tuple[HostCopyLoop | None, str]:
             "left from another version; reinstall hwcore"
         )
     pointer, integer = ctypes.c_void_p, ctypes.c_int64
-    copy_blocks.argtypes = [pointer, pointer, integer, pointer, pointer, integer, integer]
-    copy_blocks.argtypes += [pointer, integer]
+    # dst, src, block_bytes, src_blocks, dst_blocks, pair_count, pairs_per_claim,
+    # gomp_parallel, threads: hwcore_copy_blocks in hostcopy.c.
+    copy_blocks.argtypes = [
+        pointer, pointer, integer, pointer, pointer, integer, integer, pointer, integer
+    ]
     copy_blocks.restype = integer
     return HostCopyLoop(copy_blocks, openmp_entry_point()), ""
 

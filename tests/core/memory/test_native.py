@@ -16,8 +16,11 @@ def _loop() -> native.HostCopyLoop:
     return loop
 
 
-def _caches(blocks: int = 64, block_elems: int = 1024) -> tuple[torch.Tensor, torch.Tensor]:
-    src = torch.arange(blocks * block_elems, dtype=torch.int32).view(blocks, block_elems)
+BLOCK_BYTES = 1024 * 4  # 1024 int32 values per block
+
+
+def _caches(blocks: int = 64) -> tuple[torch.Tensor, torch.Tensor]:
+    src = torch.arange(blocks * 1024, dtype=torch.int32).view(blocks, 1024)
     return src, torch.full_like(src, -1)
 
 
@@ -42,7 +45,8 @@ def test_copy_moves_exactly_the_named_blocks(threads: int, pairs_per_claim: int)
     untouched[targets] = False
 
     copied = _loop().copy(
-        src, dst, sources, targets, pairs_per_claim=pairs_per_claim, threads=threads
+        src, dst, sources, targets, block_bytes=BLOCK_BYTES, pairs_per_claim=pairs_per_claim,
+        threads=threads,
     )
     assert copied == 15
     assert torch.equal(dst[targets], src[sources])
@@ -52,7 +56,9 @@ def test_copy_moves_exactly_the_named_blocks(threads: int, pairs_per_claim: int)
 def test_one_long_run_shared_among_threads_is_exact() -> None:
     src, dst = _caches(blocks=256)
     sources, targets = _indices(list(range(0, 128)), list(range(128, 256)))
-    copied = _loop().copy(src, dst, sources, targets, pairs_per_claim=5, threads=2)
+    copied = _loop().copy(
+        src, dst, sources, targets, block_bytes=BLOCK_BYTES, pairs_per_claim=5, threads=2
+    )
     assert copied == 128
     assert torch.equal(dst[128:], src[:128])
 
@@ -61,14 +67,18 @@ def test_without_an_openmp_runtime_the_calling_thread_copies_everything() -> Non
     loop = native.HostCopyLoop(_loop().copy_blocks, gomp_parallel=None)
     src, dst = _caches()
     sources, targets = _indices([5, 6, 7], [1, 2, 3])
-    assert loop.copy(src, dst, sources, targets, pairs_per_claim=1, threads=8) == 3
+    assert loop.copy(
+        src, dst, sources, targets, block_bytes=BLOCK_BYTES, pairs_per_claim=1, threads=8
+    ) == 3
     assert torch.equal(dst[1:4], src[5:8])
 
 
 def test_no_pairs_copy_nothing() -> None:
     src, dst = _caches()
     empty = torch.tensor([], dtype=torch.int64)
-    assert _loop().copy(src, dst, empty, empty, pairs_per_claim=4, threads=2) == 0
+    assert _loop().copy(
+        src, dst, empty, empty, block_bytes=BLOCK_BYTES, pairs_per_claim=4, threads=2
+    ) == 0
     assert bool((dst == -1).all())
 
 
