@@ -16,6 +16,7 @@ from hwcore.dtypes import dtype_name
 from hwcore.errors import InvalidConfigError, UnsupportedDtypeError
 
 if TYPE_CHECKING:
+    from hwcore.attention.selection import AttentionSelector
     from hwcore.facade import Platform
     from hwcore.host.host import Host
     from hwcore.records import (
@@ -33,7 +34,11 @@ class CoreDefaults:
 
     def __init__(self, host: Host) -> None:
         self._host = host
-        self._selector = host.attention
+
+    @property
+    def _selector(self) -> AttentionSelector:
+        # Built on first use: resolving a platform must not load the attention code.
+        return self._host.attention
 
     @property
     def _info(self) -> PlatformInfo:

@@ -25,3 +25,14 @@ def dtype_name(dtype: Any) -> str:
     text = str(dtype).strip()
     text = text.removeprefix("torch.")
     return _ALIASES.get(text.lower(), text)
+
+
+# KV-cache formats that store unquantized values (vLLM's KVQuantMode.NONE); every other
+# format in vLLM 0.33's list is quantized (fp8*, nvfp4*, turboquant_*, octave_*, int*).
+_UNQUANTIZED_KV_CACHE_DTYPES = ("auto", "float16", "bfloat16", "float32")
+
+
+def is_quantized_kv_cache(kv_cache_dtype: str | None) -> bool:
+    """Whether ``kv_cache_dtype`` stores quantized values (``"fp8"``, ``"nvfp4"`` ...);
+    ``None`` and ``"auto"`` mean the model dtype, which is not."""
+    return kv_cache_dtype is not None and kv_cache_dtype not in _UNQUANTIZED_KV_CACHE_DTYPES

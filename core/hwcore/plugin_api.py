@@ -31,7 +31,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from hwcore._markers import hookimpl
-from hwcore.dtypes import dtype_name
+from hwcore.dtypes import dtype_name, is_quantized_kv_cache
 from hwcore.errors import (
     AttentionBackendError,
     HwcoreError,
@@ -58,7 +58,6 @@ from hwcore.visibility import (
 
 if TYPE_CHECKING:
     from hwcore.attention.backend import AttentionBackend, write_kv_cache
-    from hwcore.attention.checks import is_quantized_kv_cache
     from hwcore.attention.selection import REFERENCE_BACKEND
     from hwcore.attention.torch_sdpa import TorchSDPABackend
     from hwcore.facade import Platform
@@ -84,7 +83,6 @@ _LAZY = {
     "AttentionBackend": "hwcore.attention.backend",
     "TorchSDPABackend": "hwcore.attention.torch_sdpa",
     "write_kv_cache": "hwcore.attention.backend",
-    "is_quantized_kv_cache": "hwcore.attention.checks",
     "REFERENCE_BACKEND": "hwcore.attention.selection",
     "Platform": "hwcore.facade",
     "insert_blocks_to_device": "hwcore.memory.copy",

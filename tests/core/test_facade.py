@@ -1,4 +1,4 @@
-"""The typed facade forwards to the same hooks an engine reaches through ``pm.hook``."""
+"""The typed facade: facts from the records, questions through the same hooks as ``pm.hook``."""
 
 from __future__ import annotations
 
@@ -8,74 +8,65 @@ import pytest
 
 import hwcore
 from hwcore.host import Candidate, Host, install_host
-from hwcore.records import ConfigAdjustment, DeviceCapability, EngineConfig, PlatformInfo
+from hwcore.records import (
+    AttentionRequest,
+    ConfigAdjustment,
+    DeviceCapability,
+    DeviceInfo,
+    EngineConfig,
+    PlatformInfo,
+)
 
 
 class Acme:
-    HWCORE_CONTRACT_VERSION = "1.0"
+    HWCORE_CONTRACT_VERSION = "2.0"
 
     @hwcore.hookimpl
-    def detect_platform(self):
+    def detect_platform(self, environ):
+        devices = tuple(
+            DeviceInfo(
+                index=logical, physical_index=physical, name=f"ACME {physical}",
+                capability=DeviceCapability(2, 1), total_memory=16 * 2**30,
+                uuid=None if physical == 3 else f"ACME-{physical}",
+            )
+            for logical, physical in enumerate((3, 1))
+        )
         return PlatformInfo(
-            name="acme",
-            device_name="acme",
-            device_type="acme",
-            dispatch_key="PrivateUse1",
-            dist_backend="gloo",
-            device_count=2,
-            evidence=("2 chips",),
-            device_control_env_var="ACME_VISIBLE_CHIPS",
-            supported_quantization=("fp8",),
+            name="acme", device_name="acme", device_type="acme", dispatch_key="PrivateUse1",
+            dist_backend="gloo", devices=devices, evidence=("2 chips",),
+            device_control_env_var="ACME_VISIBLE_CHIPS", supported_quantization=("fp8",),
+            supports_fp8=True, fully_connected=True, custom_allreduce=True, pin_memory=False,
         )
 
     @hwcore.hookimpl
-    def get_device_name(self, device_id):
-        return f"ACME {device_id}"
-
-    @hwcore.hookimpl
-    def get_device_capability(self, device_id):
-        return DeviceCapability(2, 1)
-
-    @hwcore.hookimpl
-    def get_device_total_memory(self, device_id):
-        return 16 * 2**30
-
-    @hwcore.hookimpl
-    def check_and_update_config(self, config):
+    def check_and_update_config(self, config, platform):
         if config.cache.block_size is None:
-            return [ConfigAdjustment("cache.block_size", None, 64, "ACME pages are 64 tokens")]
+            reason = f"ACME pages are 64 tokens on {platform.get_device_count()} chips"
+            return [ConfigAdjustment("cache.block_size", None, 64, reason)]
         return None
 
     @hwcore.hookimpl
-    def log_warnings(self):
-        return ["chip 1 runs hot"]
+    def log_warnings(self, platform):
+        return [f"chip {platform.device(1).physical_index} runs hot"]
 
 
 class Tuner:
-    HWCORE_CONTRACT_VERSION = "1.0"
+    HWCORE_CONTRACT_VERSION = "2.0"
 
     @hwcore.hookimpl
     def check_and_update_config(self, config):
-        # Sees the platform's adjustment: the facade passes the adjusted config along.
-        return [
-            ConfigAdjustment(
-                "scheduler.max_num_seqs",
-                config.scheduler.max_num_seqs,
-                config.cache.block_size,
-                "one sequence per token of a block",
-            )
-        ]
+        # Each plugin answers for the config it is given, not for the platform's result.
+        return [ConfigAdjustment("scheduler.max_num_seqs", 256, 64, "fewer, longer sequences")]
 
 
 @pytest.fixture
-def platform(monkeypatch):
-    monkeypatch.delenv("ACME_VISIBLE_CHIPS", raising=False)
+def platform():
     host = Host(
         discover=lambda: [
             Candidate("acme", "hwcore.platforms", "acme", "hwcore-acme", "1.0", lambda: Acme()),
             Candidate("tuner", "hwcore.plugins", "tuner", "acme-tuner", "0.1", lambda: Tuner()),
         ],
-        environ={},
+        environ={"ACME_VISIBLE_CHIPS": "3,1"},
     )
     install_host(host)
     yield hwcore.current_platform()
@@ -90,52 +81,52 @@ def test_facts_come_from_platform_info(platform):
     )
     assert platform.provider == "hwcore-acme 1.0"
     assert repr(platform) == "<hwcore Platform 'acme' from hwcore-acme 1.0>"
+    assert platform.environ == {"ACME_VISIBLE_CHIPS": "3,1"}
+    assert (platform.supports_fp8(), platform.supports_mx(), platform.is_fp8_fnuz()) == (
+        True, False, False,
+    )
+    assert platform.fp8_dtype() == "float8_e4m3fn"
+    assert platform.is_pin_memory_available() is False
+    assert platform.use_custom_allreduce() is True
+    assert platform.get_device_communicator_cls() == "hwcore.distributed.DeviceCommunicator"
+    assert platform.supported_dtypes == ["bfloat16", "float16", "float32"]
 
 
-def test_devices_combine_the_device_hooks(platform):
-    devices = platform.devices()
-    assert [d.to_dict() for d in devices] == [
-        {
-            "index": i,
-            "physical_index": i,
-            "name": f"ACME {i}",
-            "uuid": None,
-            "capability": "2.1",
-            "total_memory": 16 * 2**30,
-        }
-        for i in range(2)
-    ]
-    assert platform.has_device_capability((2, 0)) and not platform.has_device_capability(22)
-
-
-def test_visibility_variable_maps_logical_to_physical(platform, monkeypatch):
-    monkeypatch.setenv("ACME_VISIBLE_CHIPS", "3,1")
+def test_device_questions_read_the_device_records(platform):
+    assert platform.get_device_count() == 2
+    assert [platform.get_device_name(i) for i in (0, 1)] == ["ACME 3", "ACME 1"]
     assert [platform.device_id_to_physical_device_id(i) for i in (0, 1)] == [3, 1]
-    with pytest.raises(
-        IndexError,
-        match=re.escape(
-            "device 2 is not visible: ACME_VISIBLE_CHIPS='3,1' makes 2 device(s) visible"
-        ),
-    ):
-        platform.device_id_to_physical_device_id(2)
-    monkeypatch.setenv("ACME_VISIBLE_CHIPS", "3,chip1")
-    with pytest.raises(
-        ValueError,
-        match=re.escape(
-            "ACME_VISIBLE_CHIPS='3,chip1': entry 'chip1' is not a device index; platform 'acme' "
-            "accepts comma-separated integers"
-        ),
-    ):
-        platform.device_id_to_physical_device_id(1)
+    assert platform.get_device_uuid(0) is None  # unknown, not "not implemented"
+    assert platform.get_device_uuid(1) == "ACME-1"
+    assert platform.get_device_total_memory(1) == 16 * 2**30
+    assert platform.get_device_capability(0) == DeviceCapability(2, 1)
+    assert platform.has_device_capability((2, 0)) and not platform.has_device_capability(22)
+    assert platform.is_integrated_gpu(0) is False
+    assert platform.num_compute_units(0) is None
+    assert platform.devices() == list(platform.info.devices)
 
 
-def test_check_and_update_config_chains_and_reports_every_change(platform):
+def test_a_device_that_is_not_visible_is_an_index_error_naming_the_variable(platform):
+    message = (
+        "acme device 2 is not visible: this process sees 2 device(s) with "
+        "ACME_VISIBLE_CHIPS='3,1'; use an index from 0 to 1"
+    )
+    with pytest.raises(IndexError, match=f"^{re.escape(message)}$"):
+        platform.get_device_name(2)
+    with pytest.raises(IndexError, match=re.escape("acme device -1 is not visible")):
+        platform.device(-1)
+
+
+def test_check_and_update_config_is_the_hook_call_and_reports_every_change(platform):
     validated = platform.check_and_update_config(EngineConfig())
     assert [str(a) for a in validated.adjustments] == [
-        "cache.block_size: None -> 64 (ACME pages are 64 tokens)",
-        "scheduler.max_num_seqs: 256 -> 64 (one sequence per token of a block)",
+        "cache.block_size: None -> 64 (ACME pages are 64 tokens on 2 chips)",
+        "scheduler.max_num_seqs: 256 -> 64 (fewer, longer sequences)",
     ]
     assert (validated.config.cache.block_size, validated.config.scheduler.max_num_seqs) == (64, 64)
+    assert hwcore.get_plugin_manager().hook.check_and_update_config(config=EngineConfig()) == (
+        validated
+    )
 
 
 def test_core_default_rules_for_dtypes_and_quantization(platform):
@@ -155,18 +146,10 @@ def test_core_default_rules_for_dtypes_and_quantization(platform):
     assert platform.check_max_model_len(8192) == 8192
 
 
-def test_simple_defaults(platform):
+def test_dynamic_questions_go_through_the_hooks(platform):
     assert platform.log_warnings() == ["chip 1 runs hot"]
-    assert (platform.supports_fp8(), platform.supports_mx(), platform.is_fp8_fnuz()) == (
-        False,
-        False,
-        False,
-    )
-    assert platform.fp8_dtype() == "float8_e4m3fn"
-    assert platform.is_fully_connected([0, 1]) is False
-    assert platform.use_custom_allreduce() is False
-    assert platform.get_device_communicator_cls() is None
-    assert platform.get_device_count() == 2
+    assert platform.is_fully_connected([1, 3]) is True  # every visible device: the record says
+    assert platform.is_fully_connected([1, 5]) is False  # device 5 is not visible: unknown
     with pytest.raises(
         NotImplementedError,
         match=re.escape(
@@ -183,19 +166,34 @@ def test_simple_defaults(platform):
         platform.get_current_memory_usage()
 
 
-def test_pin_memory_default_and_attention_through_pm_hook(platform):
+def test_attention_through_pm_hook_and_the_facade_agree(platform):
+    request = AttentionRequest(head_size=64, dtype="float16")
     pm = hwcore.get_plugin_manager()
-    assert pm.hook.is_pin_memory_available() is True  # not WSL
-    # The core registers TORCH_SDPA through register_attention_backends; with no priority
-    # list of its own, the platform gets the core default walk, which finds it for "acme".
-    path = pm.hook.get_attn_backend_cls(
-        selected_backend=None,
-        head_size=64,
-        dtype="float16",
-        kv_cache_dtype=None,
-        block_size=None,
-        use_mla=False,
-        has_sink=False,
-        use_sparse=False,
-    )
+    # The core registers TORCH_SDPA; with no priority of its own, the platform gets the
+    # core default walk, which finds it for "acme".
+    path = pm.hook.get_attn_backend_cls(selected_backend=None, request=request)
     assert path == "hwcore.attention.torch_sdpa.TorchSDPABackend"
+    assert platform.get_attn_backend_cls(None, request) == path
+    assert platform.get_attn_backend_spec(None, request).name == "TORCH_SDPA"
+
+
+def test_the_facade_does_not_resolve_until_used():
+    calls = []
+
+    class Counting(Acme):
+        @hwcore.hookimpl
+        def detect_platform(self, environ):
+            calls.append("detect")
+            return super().detect_platform(environ)
+
+    host = Host(
+        discover=lambda: [
+            Candidate("acme", "hwcore.platforms", "acme", "hwcore-acme", "1.0", Counting)
+        ],
+        environ={},
+    )
+    facade = host.platform()
+    assert repr(facade) == "<hwcore Platform (not resolved yet)>"
+    assert calls == []
+    assert facade.name == "acme"
+    assert calls == ["detect"]

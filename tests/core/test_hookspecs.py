@@ -20,10 +20,11 @@ SPECS = sorted(
 def test_the_contract_has_every_group_of_hooks():
     for hook in (
         "detect_platform",
-        "get_device_capability",
+        "get_current_memory_usage",
         "check_and_update_config",
         "register_attention_backends",
         "get_attn_backend_cls",
+        "get_attn_backend_priority",
         "insert_blocks_to_device",
         "swap_out_blocks_to_host",
         "stateless_init_device_torch_dist_pg",

@@ -8,7 +8,8 @@ through ``pm.hook.get_attn_backend_cls`` or ``hwcore.current_platform()``.
 from __future__ import annotations
 
 from hwcore.attention.backend import AttentionBackend, load_backend_class, write_kv_cache
-from hwcore.attention.checks import backend_reasons, is_quantized_kv_cache
+from hwcore.attention.checks import backend_reasons
+from hwcore.dtypes import is_quantized_kv_cache
 from hwcore.attention.registry import BackendRegistry, RegisteredBackend
 from hwcore.attention.report import CandidateReport, SelectionReport
 from hwcore.attention.selection import REFERENCE_BACKEND, AttentionSelector

@@ -6,22 +6,12 @@
 
 from __future__ import annotations
 
-import importlib.metadata
 from collections.abc import Mapping
 
 from hwcore.records.attention import AttentionBackendSpec
 from hwcore.records.capability import DeviceCapability
 from hwcore.records.request import AttentionRequest
 
-# KV-cache formats that store unquantized values (vLLM's KVQuantMode.NONE); every other
-# format in vLLM 0.33's list is quantized (fp8*, nvfp4*, turboquant_*, octave_*, int*).
-_UNQUANTIZED_KV_CACHE_DTYPES = ("auto", "float16", "bfloat16", "float32")
-
-
-def is_quantized_kv_cache(kv_cache_dtype: str | None) -> bool:
-    """Whether ``kv_cache_dtype`` stores quantized values (``"fp8"``, ``"nvfp4"`` ...);
-    ``None`` and ``"auto"`` mean the model dtype, which is not."""
-    return kv_cache_dtype is not None and kv_cache_dtype not in _UNQUANTIZED_KV_CACHE_DTYPES
 
 
 def backend_reasons(
@@ -55,6 +45,8 @@ def unregistered_reason(name: str, hints: Mapping[str, str]) -> str:
 
 def package_reason(package: str, install_hint: str = "") -> str | None:
     """``None`` if distribution ``package`` is installed; read from metadata, not imported."""
+    import importlib.metadata  # here, not at the top: it costs start-up time (see host.installed)
+
     try:
         importlib.metadata.version(package)
     except importlib.metadata.PackageNotFoundError:

@@ -22,6 +22,10 @@ TORCH_SDPA = AttentionBackendSpec(
     dtypes=("float16", "bfloat16", "float32"),
     kv_cache_dtypes=("auto", "float16", "bfloat16", "float32"),
     required_packages=("torch",),
+    # forward(causal=False) attends to every position: non-causal decoder layers and
+    # encoder-only models run; cross-attention (encoder-decoder) does not.
+    non_causal=True,
+    attn_types=("decoder", "encoder_only"),
     description="portable reference on torch scaled_dot_product_attention; any device",
 )
 

@@ -79,8 +79,9 @@ def contract_problem(plugin: object, candidate: Candidate) -> str | None:
     if major != int(core[1]):
         return (
             f"it was written for hook contract {declared}, and this hwcore speaks "
-            f"{CONTRACT_VERSION}; install a release of {candidate.distribution} built for "
-            f"hwcore's contract {core[1]}.x"
+            f"{CONTRACT_VERSION}, so it needs a plugin written for contract {core[1]}.x; install "
+            f"a release of {candidate.distribution} built for hwcore's contract {core[1]}.x, or "
+            f"an hwcore release that speaks {major}.x"
         )
     if minor > int(core[2]):
         return (
@@ -119,9 +120,10 @@ def _mismatch(plugin: object, pm: HostPluginManager) -> str | None:
         if caller is None or caller.spec is None:
             continue
         taken = list(inspect.signature(getattr(plugin, attribute)).parameters)
-        extra = [name for name in taken if name not in caller.spec.argnames]
+        accepted = (*caller.spec.argnames, *caller.spec.kwargnames)
+        extra = [name for name in taken if name not in accepted]
         if extra:
-            expected = ", ".join(caller.spec.argnames)
+            expected = ", ".join(accepted)
             return (
                 f"its {attribute} hookimpl takes {', '.join(extra)}, which the hookspec "
                 f"{attribute}({expected}) does not have; use the spec's argument names"

@@ -17,7 +17,7 @@ from hwcore.plugin_api import (
     VisibleDevicesError,
 )
 from hwcore_cuda import capabilities, nvml
-from hwcore_cuda.attention import PROVIDER_HINTS
+from hwcore_cuda.backend_hints import PROVIDER_HINTS
 from hwcore_cuda.inventory import VARIABLE, Inventory, NoGpu
 
 PLATFORM_NAME = "cuda"

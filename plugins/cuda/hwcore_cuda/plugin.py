@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hwcore.plugin_api import hookimpl, torch_memory_in_use
-from hwcore_cuda import attention, capabilities, detection, inventory, nvml
+from hwcore.plugin_api import hookimpl
+from hwcore_cuda import capabilities, detection, inventory, nvml
 
 if TYPE_CHECKING:
     from hwcore.plugin_api import (
@@ -65,6 +65,8 @@ def is_fully_connected(physical_device_ids: list[int]) -> bool:
 
 @hookimpl
 def get_current_memory_usage(device_id: int, platform: Platform) -> int:
+    from hwcore.plugin_api import torch_memory_in_use
+
     platform.device(device_id)  # IndexError naming what is visible
     return torch_memory_in_use("cuda", device_id)
 
@@ -127,4 +129,7 @@ def check_and_update_config(config: EngineConfig, platform: Platform) -> list[Co
 def get_attn_backend_priority(
     request: AttentionRequest, device: DeviceInfo | None
 ) -> tuple[str, ...]:
-    return attention.backend_priority(None if device is None else device.capability, request)
+    # Imported here: the priority tables are needed once an engine asks, never to detect.
+    from hwcore_cuda.attention import backend_priority
+
+    return backend_priority(None if device is None else device.capability, request)

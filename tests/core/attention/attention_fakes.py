@@ -5,14 +5,14 @@ A plain module (not ``conftest``) so test modules can import the fakes by name."
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
-import hwcore
-from hwcore.attention import select_attention_backend
-from hwcore.records import (
+from hwcore.plugin_api import (
     AttentionBackendSpec,
+    AttentionRequest,
     DeviceCapability,
+    DeviceInfo,
     PlatformInfo,
+    hookimpl,
 )
 
 AMPERE = DeviceCapability(8, 0)
@@ -28,62 +28,60 @@ FLASH_ATTN = AttentionBackendSpec(
 
 
 class FakeGpu:
-    """An accelerator platform with a chosen capability, backends and priority list."""
+    """An accelerator platform with chosen device capabilities, backends and priority.
 
-    HWCORE_CONTRACT_VERSION = "1.0"
+    ``capabilities`` has one entry per visible device; ``priority_requests`` records every
+    request the core asked ``get_attn_backend_priority`` about.
+    """
+
+    HWCORE_CONTRACT_VERSION = "2.0"
 
     def __init__(
         self,
         capability: DeviceCapability | None = AMPERE,
         backends: Sequence[AttentionBackendSpec] = (FLASH_ATTN,),
         priority: Sequence[str] | None = None,
-        providers: dict[str, str] | None = None,
+        hints: dict[str, str] | None = None,
+        capabilities: Sequence[DeviceCapability | None] | None = None,
     ) -> None:
-        self.capability = capability
+        self.capabilities = list(capabilities) if capabilities is not None else [capability]
         self.backends = list(backends)
         self.priority = priority
-        self.providers = providers
+        self.hints = hints or {}
+        self.priority_requests: list[tuple[AttentionRequest, DeviceInfo | None]] = []
 
-    @hwcore.hookimpl
+    @hookimpl
     def detect_platform(self) -> PlatformInfo:
+        devices = tuple(
+            DeviceInfo(index=i, physical_index=i, name=f"Fake GPU {i}", capability=capability)
+            for i, capability in enumerate(self.capabilities)
+        )
         return PlatformInfo(
             name="fakegpu", device_name="Fake GPU", device_type="fakegpu",
-            dispatch_key="PrivateUse1", dist_backend="gloo", device_count=1,
-            evidence=("the test says so",),
+            dispatch_key="PrivateUse1", dist_backend="gloo", devices=devices,
+            evidence=("the test says so",), backend_hints=tuple(self.hints.items()),
         )
 
-    @hwcore.hookimpl
-    def get_device_capability(self, device_id: int) -> DeviceCapability | None:
-        return self.capability
-
-    @hwcore.hookimpl
+    @hookimpl
     def register_attention_backends(self) -> list[AttentionBackendSpec]:
         return self.backends
 
-    @hwcore.hookimpl
-    def get_attn_backend_cls(
-        self, selected_backend: str | None, head_size: int, dtype: Any,
-        kv_cache_dtype: str | None, block_size: int | None, use_mla: bool, has_sink: bool,
-        use_sparse: bool,
-    ) -> str | None:
-        if self.priority is None:
-            return None  # the core default walks every registered backend
-        return select_attention_backend(
-            self.priority, selected_backend=selected_backend, head_size=head_size,
-            dtype=dtype, kv_cache_dtype=kv_cache_dtype, block_size=block_size,
-            use_mla=use_mla, has_sink=has_sink, use_sparse=use_sparse,
-            providers=self.providers,
-        )
+    @hookimpl
+    def get_attn_backend_priority(
+        self, request: AttentionRequest, device: DeviceInfo | None
+    ) -> Sequence[str] | None:
+        self.priority_requests.append((request, device))
+        return self.priority  # None: the core default walks every registered backend
 
 
 class BackendPack:
     """A general plugin that only adds attention backends."""
 
-    HWCORE_CONTRACT_VERSION = "1.0"
+    HWCORE_CONTRACT_VERSION = "2.0"
 
     def __init__(self, backends: Sequence[AttentionBackendSpec]) -> None:
         self.backends = list(backends)
 
-    @hwcore.hookimpl
+    @hookimpl
     def register_attention_backends(self) -> list[AttentionBackendSpec]:
         return self.backends

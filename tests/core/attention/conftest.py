@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 import hwcore
-from hwcore.attention import clear_selection_cache
 from hwcore.host import Candidate, Host, install_host
 from hwcore.records import PLATFORM_GROUP, PLUGIN_GROUP
 
@@ -37,8 +36,6 @@ def _loader(plugin: object) -> Callable[[], object]:
 
 @pytest.fixture
 def host_factory() -> Iterator[Callable[..., Host]]:
-    clear_selection_cache()
     yield make_host
     install_host(None)
     hwcore.reset()
-    clear_selection_cache()

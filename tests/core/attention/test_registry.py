@@ -7,7 +7,6 @@ import pytest
 from attention_fakes import FLASH_ATTN, BackendPack, FakeGpu
 
 import hwcore
-from hwcore.attention import get_registry
 from hwcore.attention.torch_sdpa import TORCH_SDPA
 from hwcore.errors import AttentionBackendError, DuplicateBackendError
 from hwcore.host import Host
@@ -19,8 +18,8 @@ TRITON = AttentionBackendSpec(name="TRITON_ATTN", class_path="pack.triton.Triton
 def test_registry_traces_each_backend_to_its_plugin_and_distribution(
     host_factory: Callable[..., Host],
 ) -> None:
-    host_factory(FakeGpu(), pack=BackendPack([TRITON]))
-    registry = get_registry()
+    host = host_factory(FakeGpu(), pack=BackendPack([TRITON]))
+    registry = host.attention.registry()
     assert registry.names() == ["FLASH_ATTN", "TORCH_SDPA", "TRITON_ATTN"]
     assert [(e.plugin, e.provider) for e in registry] == [
         ("fakegpu", "fake-dist 1.0"),
@@ -34,7 +33,7 @@ def test_registry_traces_each_backend_to_its_plugin_and_distribution(
 def test_same_name_from_two_plugins_is_an_error_naming_both(
     host_factory: Callable[..., Host],
 ) -> None:
-    host_factory(FakeGpu(), pack=BackendPack([FLASH_ATTN]))
+    host = host_factory(FakeGpu(), pack=BackendPack([FLASH_ATTN]))
     message = (
         "attention backend 'FLASH_ATTN' is registered by plugin 'fakegpu' (fake-dist 1.0) and "
         "by plugin 'pack' (pack-dist 2.0); a name must have one provider. Uninstall or disable "
@@ -42,31 +41,31 @@ def test_same_name_from_two_plugins_is_an_error_naming_both(
         "plugin you control"
     )
     with pytest.raises(DuplicateBackendError, match=re.escape(message)):
-        get_registry()
+        host.attention.registry()
 
 
 def test_registry_is_rebuilt_when_an_engine_registers_its_own_backends(
     host_factory: Callable[..., Host],
 ) -> None:
     host = host_factory(FakeGpu())
-    before = get_registry()
-    assert get_registry() is before  # cached while nothing changes
+    before = host.attention.registry()
+    assert host.attention.registry() is before  # cached while nothing changes
     engine = BackendPack([TRITON])
     host.plugin_manager.register(engine, name="engine")
-    assert get_registry().names() == ["FLASH_ATTN", "TORCH_SDPA", "TRITON_ATTN"]
+    assert host.attention.registry().names() == ["FLASH_ATTN", "TORCH_SDPA", "TRITON_ATTN"]
     host.plugin_manager.unregister(engine)
-    assert get_registry().names() == ["FLASH_ATTN", "TORCH_SDPA"]
+    assert host.attention.registry().names() == ["FLASH_ATTN", "TORCH_SDPA"]
 
 
 def test_a_plugin_returning_something_else_is_named(host_factory: Callable[..., Host]) -> None:
-    host_factory(FakeGpu(backends=["FLASH_ATTN"]))  # type: ignore[list-item]
+    host = host_factory(FakeGpu(backends=["FLASH_ATTN"]))  # type: ignore[list-item]
     message = (
         "plugin 'fakegpu' (fake-dist 1.0) returned ['FLASH_ATTN'] from "
         "register_attention_backends; it must return a list of AttentionBackendSpec. Report "
         "this to the maintainers of fake-dist 1.0"
     )
     with pytest.raises(AttentionBackendError, match=re.escape(message)):
-        get_registry()
+        host.attention.registry()
 
 
 def test_importing_the_attention_package_does_not_import_torch() -> None:

@@ -8,13 +8,19 @@ import pytest
 
 import hwcore
 from hwcore.host import Candidate, Host, install_host
-from hwcore.records import PLATFORM_GROUP, PLUGIN_GROUP, PlatformAbsent, PlatformInfo
+from hwcore.records import (
+    PLATFORM_GROUP,
+    PLUGIN_GROUP,
+    DeviceInfo,
+    PlatformAbsent,
+    PlatformInfo,
+)
 
 
 class FakePlatform:
     """A platform plugin whose detection answer is chosen by the test."""
 
-    HWCORE_CONTRACT_VERSION = "1.0"
+    HWCORE_CONTRACT_VERSION = "2.0"
 
     def __init__(
         self,
@@ -43,14 +49,10 @@ class FakePlatform:
             device_type=self.device_type,
             dispatch_key=self.name.upper(),
             dist_backend="gloo",
-            device_count=2,
+            devices=tuple(DeviceInfo(i, i, f"{self.name} device {i}") for i in range(2)),
             evidence=(self.evidence,),
             is_fallback=self.fallback,
         )
-
-    @hwcore.hookimpl
-    def get_device_name(self, device_id: int) -> str:
-        return f"{self.name} device {device_id}"
 
 
 def _candidate(

@@ -26,7 +26,7 @@ def test_single_accelerator_wins_over_the_cpu_fallback(make_host, candidate, fak
     pm = hwcore.get_plugin_manager()
     assert host.report.active == "acme"
     assert host.report.decision == "acme: the only accelerator detected (2 ACME chips on PCI)"
-    assert pm.hook.get_device_name(device_id=1) == "acme device 1"
+    assert hwcore.current_platform().get_device_name(1) == "acme device 1"
     assert pm.is_blocked("cpu")
     statuses = {r.name: r.status for r in host.report.plugins}
     assert statuses == {"cpu": PluginStatus.INACTIVE, "acme": PluginStatus.ACTIVE}
@@ -77,7 +77,7 @@ def test_override_resolves_an_ambiguity(make_host, candidate, fake_platform):
         environ={"HWCORE_PLATFORM": "rocm"},
     )
     assert hwcore.current_platform().name == "rocm"
-    assert hwcore.get_plugin_manager().hook.get_device_name(device_id=0) == "rocm device 0"
+    assert hwcore.current_platform().get_device_name(0) == "rocm device 0"
 
 
 def test_override_chooses_the_cpu_over_an_accelerator(make_host, candidate, fake_platform):
@@ -291,30 +291,30 @@ def test_allowlist_with_an_empty_entry_is_an_error(make_host, candidate, fake_pl
 def test_general_plugins_stay_registered_whatever_platform_is_active(
     make_host, candidate, general, fake_platform
 ):
-    class Namer:
-        HWCORE_CONTRACT_VERSION = "1.0"
+    class Meter:
+        HWCORE_CONTRACT_VERSION = "2.0"
 
         @hwcore.hookimpl(tryfirst=True)
-        def get_device_name(self, device_id: int) -> str:
-            return "renamed"
+        def get_current_memory_usage(self, device_id: int) -> int:
+            return 42
 
-    make_host(candidate("acme", fake_platform("acme")), general("namer", Namer()))
-    assert hwcore.get_plugin_manager().hook.get_device_name(device_id=0) == "renamed"
+    make_host(candidate("acme", fake_platform("acme")), general("meter", Meter()))
+    assert hwcore.get_plugin_manager().hook.get_current_memory_usage(device_id=0) == 42
 
 
 def test_core_defaults_answer_last_and_name_the_platform(make_host, candidate, fake_platform):
     make_host(candidate("acme", fake_platform("acme")))
     pm = hwcore.get_plugin_manager()
-    assert pm.hook.get_supported_dtypes() == ["bfloat16", "float16", "float32"]
-    assert pm.hook.get_device_capability(device_id=0) is None
+    assert pm.hook.check_max_model_len(max_model_len=4096) == 4096
+    assert pm.hook.is_fully_connected(physical_device_ids=[0, 1]) is False
     with pytest.raises(
         NotImplementedError,
         match=re.escape(
-            "platform 'acme' (hwcore-acme 1.0) does not implement get_device_uuid; ask its "
-            "maintainers, or register a plugin that implements it"
+            "platform 'acme' (hwcore-acme 1.0) does not implement get_device_free_memory; ask "
+            "its maintainers, or register a plugin that implements it"
         ),
     ):
-        pm.hook.get_device_uuid(device_id=0)
+        pm.hook.get_device_free_memory(device_id=0)
 
 
 def test_32_threads_racing_the_first_resolution_detect_once(make_host, candidate, fake_platform):
@@ -350,8 +350,134 @@ def test_reset_starts_over(make_host, candidate, fake_platform):
 
 def test_trace_switch_prints_every_hook_call(make_host, candidate, fake_platform, capsys):
     make_host(candidate("acme", fake_platform("acme")), environ={"HWCORE_TRACE_HOOKS": "1"})
-    hwcore.get_plugin_manager().hook.get_device_name(device_id=0)
+    hwcore.get_plugin_manager().hook.check_max_model_len(max_model_len=512)
     err = capsys.readouterr().err
-    assert "get_device_name [hook]" in err
-    assert "device_id: 0" in err
-    assert "finish get_device_name --> acme device 0 [hook]" in err
+    assert "detect_platform [hook]" in err  # detection goes through pluggy too
+    assert "check_max_model_len [hook]" in err
+    assert "max_model_len: 512" in err
+    assert "finish check_max_model_len --> 512 [hook]" in err
+
+
+# ------------------------------------------------------------------ contract 2.0: state
+
+
+class ChipPlatform:
+    """A platform registering its own backend CHIP_ATTN and ranking it first."""
+
+    HWCORE_CONTRACT_VERSION = "2.0"
+
+    @hwcore.hookimpl
+    def detect_platform(self):
+        from hwcore.records import DeviceInfo, PlatformInfo
+
+        return PlatformInfo(
+            name="chip", device_name="chip", device_type="chip", dispatch_key="PrivateUse1",
+            dist_backend="gloo", devices=(DeviceInfo(0, 0, "Chip 0"),), evidence=("test",),
+        )
+
+    @hwcore.hookimpl
+    def register_attention_backends(self):
+        from hwcore.records import AttentionBackendSpec
+
+        return [AttentionBackendSpec(name="CHIP_ATTN", class_path="chip.attention.ChipAttention")]
+
+    @hwcore.hookimpl
+    def get_attn_backend_priority(self, request):
+        return ["CHIP_ATTN", "TORCH_SDPA"]
+
+
+def test_two_hosts_never_see_each_others_plugins_backends_or_caches(
+    make_host, candidate, fake_platform
+):
+    from hwcore.host import get_host
+    from hwcore.records import AttentionRequest
+    from hwcore.testing import IsolatedHost
+
+    request = AttentionRequest(head_size=128, dtype="bfloat16")
+    make_host(candidate("cpu", fake_platform("cpu", fallback=True)))
+    process_wide = hwcore.get_plugin_manager()
+    sdpa = "hwcore.attention.torch_sdpa.TorchSDPABackend"
+    assert process_wide.hook.get_attn_backend_cls(selected_backend=None, request=request) == sdpa
+    isolated = IsolatedHost()
+    isolated.add_platform(ChipPlatform(), "chip")
+    chosen = isolated.plugin_manager.hook.get_attn_backend_cls(
+        selected_backend=None, request=request
+    )
+    assert chosen == "chip.attention.ChipAttention"
+    assert isolated.host.attention.registry().names() == ["CHIP_ATTN", "TORCH_SDPA"]
+    # And the reverse: the process-wide host still knows nothing of CHIP_ATTN.
+    assert get_host().attention.registry().names() == ["TORCH_SDPA"]
+    assert process_wide.hook.get_attn_backend_cls(selected_backend=None, request=request) == sdpa
+    assert hwcore.current_platform().name == "cpu"
+    assert isolated.platform().name == "chip"
+
+
+def test_a_class_entry_point_gets_one_instance_per_host(make_host, candidate):
+    instances = []
+
+    class PerHost(ChipPlatform):
+        def __init__(self):
+            instances.append(self)
+
+    first = make_host(candidate("chip", PerHost))
+    first.resolve()
+    second = make_host(candidate("chip", PerHost))
+    second.resolve()
+    assert len(instances) == 2
+    assert first.plugin_manager.get_plugin("chip") is instances[0]
+    assert second.plugin_manager.get_plugin("chip") is instances[1]
+
+
+def test_a_class_whose_constructor_raises_is_a_load_failure(make_host, candidate, fake_platform):
+    class Broken(ChipPlatform):
+        def __init__(self):
+            raise RuntimeError("no licence file")
+
+    host = make_host(candidate("cpu", fake_platform("cpu", fallback=True)), candidate("chip", Broken))
+    with pytest.warns(HwcoreWarning):
+        host.resolve()
+    record = host.report.plugin("chip")
+    assert record is not None
+    assert record.error == "creating chip_module() raised RuntimeError: no licence file"
+
+
+def test_a_platform_present_but_unusable_stops_resolution_with_its_reason(
+    make_host, candidate, fake_platform
+):
+    from hwcore.errors import UnusablePlatformError
+    from hwcore.records import PlatformInfo
+
+    class Misconfigured(ChipPlatform):
+        @hwcore.hookimpl
+        def detect_platform(self):
+            return PlatformInfo(
+                name="chip", device_name="chip", device_type="chip", dispatch_key="PrivateUse1",
+                dist_backend="gloo", devices=(), evidence=("2 chips on PCI",),
+                unusable_reason="CHIP_VISIBLE='9': entry '9' is not a chip on this node",
+            )
+
+    make_host(candidate("cpu", fake_platform("cpu", fallback=True)), candidate("chip", Misconfigured()))
+    message = (
+        "platform 'chip' from hwcore-chip 1.0 was chosen (chip: the only accelerator detected "
+        "(2 chips on PCI)), but it cannot be used: CHIP_VISIBLE='9': entry '9' is not a chip on "
+        "this node"
+    )
+    with pytest.raises(UnusablePlatformError, match=f"^{re.escape(message)}$"):
+        hwcore.get_plugin_manager()
+
+
+def test_detection_is_given_the_hosts_environment_read_only(make_host, candidate):
+    seen = {}
+
+    class Reader(ChipPlatform):
+        @hwcore.hookimpl
+        def detect_platform(self, environ):
+            seen["value"] = environ.get("CHIP_VISIBLE")
+            try:
+                environ["CHIP_VISIBLE"] = "1"  # type: ignore[index]
+            except TypeError as error:
+                seen["write"] = type(error).__name__
+            return super().detect_platform()
+
+    make_host(candidate("chip", Reader()), environ={"CHIP_VISIBLE": "0"}).resolve()
+    assert seen == {"value": "0", "write": "TypeError"}

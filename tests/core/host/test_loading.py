@@ -24,7 +24,7 @@ def resolve_with_warnings(host):
 
 
 class Declared:
-    HWCORE_CONTRACT_VERSION = "1.0"
+    HWCORE_CONTRACT_VERSION = "2.0"
 
 
 @pytest.mark.parametrize(
@@ -32,15 +32,16 @@ class Declared:
     [
         (
             None,
-            'it declares no contract version; add HWCORE_CONTRACT_VERSION = "1.0" to acme_module',
+            'it declares no contract version; add HWCORE_CONTRACT_VERSION = "2.0" to acme_module',
         ),
-        ("one", 'its HWCORE_CONTRACT_VERSION is \'one\'; write it as "MAJOR.MINOR", e.g. "1.0"'),
+        ("one", 'its HWCORE_CONTRACT_VERSION is \'one\'; write it as "MAJOR.MINOR", e.g. "2.0"'),
         (
-            "2.0",
-            "it was written for hook contract 2.0, and this hwcore speaks 1.0; install a "
-            "release of hwcore-acme built for hwcore's contract 1.x",
+            "1.0",
+            "it was written for hook contract 1.0, and this hwcore speaks 2.0, so it needs a "
+            "plugin written for contract 2.x; install a release of hwcore-acme built for "
+            "hwcore's contract 2.x, or an hwcore release that speaks 1.x",
         ),
-        ("1.7", "it needs hook contract 1.7, newer than this hwcore's 1.0; upgrade hwcore"),
+        ("2.7", "it needs hook contract 2.7, newer than this hwcore's 2.0; upgrade hwcore"),
     ],
 )
 def test_contract_version_problems(make_host, candidate, fake_platform, declared, expected):
@@ -58,13 +59,14 @@ def test_contract_version_problems(make_host, candidate, fake_platform, declared
 
 def test_contract_error_when_the_broken_plugin_is_forced(make_host, candidate, fake_platform):
     acme = fake_platform("acme")
-    acme.HWCORE_CONTRACT_VERSION = "2.0"
+    acme.HWCORE_CONTRACT_VERSION = "1.0"
     make_host(candidate("acme", acme), environ={"HWCORE_PLATFORM": "acme"})
     with pytest.raises(
         PluginContractError,
         match=re.escape(
             "HWCORE_PLATFORM=acme forces platform 'acme' from hwcore-acme 1.0, which cannot be "
-            "used: it was written for hook contract 2.0"
+            "used: it was written for hook contract 1.0, and this hwcore speaks 2.0, so it needs "
+            "a plugin written for contract 2.x"
         ),
     ):
         hwcore.get_plugin_manager()
@@ -73,8 +75,8 @@ def test_contract_error_when_the_broken_plugin_is_forced(make_host, candidate, f
 def test_hookimpl_with_an_argument_its_spec_lacks(make_host, candidate, fake_platform):
     class WrongArgument(fake_platform):
         @hwcore.hookimpl
-        def get_device_name(self, device_index: int) -> str:  # type: ignore[override]
-            return "x"
+        def get_current_memory_usage(self, device_index: int) -> int:
+            return 0
 
     host = resolve_with_warnings(
         make_host(
@@ -84,8 +86,9 @@ def test_hookimpl_with_an_argument_its_spec_lacks(make_host, candidate, fake_pla
     )
     error = failure_of(host, "acme")
     assert error == (
-        "its get_device_name hookimpl takes device_index, which the hookspec "
-        "get_device_name(device_id) does not have; use the spec's argument names"
+        "its get_current_memory_usage hookimpl takes device_index, which the hookspec "
+        "get_current_memory_usage(device_id, platform) does not have; use the spec's argument "
+        "names"
     )
     assert not hwcore.get_plugin_manager().has_plugin("acme")
 
