@@ -10,7 +10,6 @@ finds these at activation, warns, and guards each hook so a call raises
 
 from __future__ import annotations
 
-import types
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
@@ -67,7 +66,10 @@ def guard(conflict: HookConflict, message: str, distributions: str) -> object:
             message, plugin=", ".join(conflict.plugins), distribution=distributions
         )
 
-    return types.SimpleNamespace(**{conflict.hook: hookimpl(wrapper=True, tryfirst=True)(refuse)})
+    # A class instance, not a namespace: pluggy keeps plugins in sets, so they must hash.
+    marked = hookimpl(wrapper=True, tryfirst=True)(refuse)
+    guard_class = type("ConflictGuard", (), {conflict.hook: staticmethod(marked)})
+    return guard_class()
 
 
 def _first_result_callers(

@@ -39,6 +39,13 @@ def load_candidate(candidate: Candidate, pm: HostPluginManager) -> LoadOutcome:
     problem = contract_problem(plugin, candidate)
     if problem:
         return _failed(candidate, problem)
+    if not isinstance(plugin, type) and plugin.__hash__ is None:
+        return _failed(
+            candidate,
+            f"its plugin object, a {type(plugin).__name__}, cannot be hashed, and pluggy keeps "
+            "plugins in sets; point the entry point at a module, a class, or an instance of a "
+            "class that does not define __eq__ without __hash__",
+        )
     if isinstance(plugin, type):
         try:
             plugin = plugin()

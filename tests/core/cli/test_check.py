@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -22,7 +23,7 @@ STEPS = ["platform", "config", "attention backend", "kv cache", "attention run",
 def cpu_host() -> Iterator[Host]:
     candidate = Candidate("cpu", "hwcore.platforms", "hwcore_cpu.plugin", "hwcore-cpu", "0.1.0",
                           load=lambda: hwcore_cpu.plugin)
-    host = Host(discover=lambda: [candidate], environ={})
+    host = Host(discover=lambda: [candidate], environ=os.environ)  # the test's environment
     install_host(host)
     yield host
     hwcore.reset()

@@ -9,10 +9,9 @@ from typing import Any
 import pytest
 
 import hwcore
-from hwcore.attention import attention_backend_hookimpl, clear_selection_cache
 from hwcore.cli.main import main
 from hwcore.host import Candidate, Host, install_host
-from hwcore.records import AttentionBackendSpec, DeviceCapability, PlatformInfo
+from hwcore.records import AttentionBackendSpec, DeviceCapability, DeviceInfo, PlatformInfo
 
 SDPA = "hwcore.attention.torch_sdpa.TorchSDPABackend"
 FAST = AttentionBackendSpec(
@@ -21,26 +20,28 @@ FAST = AttentionBackendSpec(
 )
 
 
-class Acme:
-    HWCORE_CONTRACT_VERSION = "1.0"
+SLOW = AttentionBackendSpec(name="SLOW_ATTN", class_path="acme_attn.SlowBackend")
 
-    get_attn_backend_cls = attention_backend_hookimpl(["FAST_ATTN", "TORCH_SDPA"])
+
+class Acme:
+    HWCORE_CONTRACT_VERSION = "2.0"
 
     @hwcore.hookimpl
     def detect_platform(self) -> PlatformInfo:
         return PlatformInfo(
             name="acme", device_name="ACME One", device_type="acme",
-            dispatch_key="PrivateUse1", dist_backend="gloo", device_count=1,
+            dispatch_key="PrivateUse1", dist_backend="gloo",
+            devices=(DeviceInfo(0, 0, "ACME One", capability=DeviceCapability(9, 0)),),
             evidence=("1 ACME chip on the test bus",),
         )
 
     @hwcore.hookimpl
-    def get_device_capability(self, device_id: int) -> DeviceCapability:
-        return DeviceCapability(9, 0)
+    def register_attention_backends(self) -> list[AttentionBackendSpec]:
+        return [FAST, SLOW]
 
     @hwcore.hookimpl
-    def register_attention_backends(self) -> list[AttentionBackendSpec]:
-        return [FAST]
+    def get_attn_backend_priority(self, request):
+        return ["FAST_ATTN", "TORCH_SDPA"]
 
 
 @pytest.fixture(autouse=True)
@@ -49,10 +50,8 @@ def _acme_host() -> Iterator[None]:
     candidate = Candidate("acme", "hwcore.platforms", "acme_plugin", "hwcore-acme", "1.0",
                           lambda: plugin)
     install_host(Host(discover=lambda: [candidate], environ={}))
-    clear_selection_cache()
     yield
     hwcore.reset()
-    clear_selection_cache()
 
 
 def _json(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict[str, Any]]:
@@ -64,14 +63,16 @@ def test_text_view_lists_every_candidate_and_why(capsys: pytest.CaptureFixture[s
     assert main(["explain", "--head-size", "96", "--dtype", "float16", "--block-size", "24"]) == 0
     assert capsys.readouterr().out.splitlines() == [
         "Attention-backend selection on acme (device type acme, compute capability 9.0)",
-        "  request: head_size=96, dtype=float16, kv_cache_dtype=auto, block_size=24, "
-        "use_mla=False, has_sink=False, use_sparse=False",
+        "  checked for: device 0 (ACME One, compute capability 9.0), the only visible device",
+        "  request: head_size=96, dtype=float16, kv_cache_dtype=auto, block_size=24",
         "  selected backend: (auto)",
-        "  candidates, in priority order:",
+        "  candidates, in the platform's priority order:",
         "    FAST_ATTN from hwcore-acme 1.0: invalid",
         "      - head_size 96 not supported (supports 64, 128)",
         "      - block_size 24 not supported (supports multiples of 16)",
         "    TORCH_SDPA from hwcore (core defaults): valid",
+        "  other registered backends (not in the platform's order):",
+        "    SLOW_ATTN from hwcore-acme 1.0: valid",
         f"  chosen: {SDPA}",
     ]
 
@@ -83,7 +84,10 @@ def test_auto_dtype_is_the_platform_preferred_one(capsys: pytest.CaptureFixture[
     selection = data["selection"]
     assert selection["request"]["dtype"] == "bfloat16"
     assert selection["chosen"] == "acme_attn.FastBackend"
+    assert [c["name"] for c in selection["candidates"]] == ["FAST_ATTN", "TORCH_SDPA"]
+    assert [c["name"] for c in selection["others"]] == ["SLOW_ATTN"]
     assert [c["valid"] for c in selection["candidates"]] == [True, True]
+    assert selection["device"]["name"] == "ACME One"
 
 
 def test_json_view_with_an_invalid_explicit_backend(capsys: pytest.CaptureFixture[str]) -> None:
@@ -119,3 +123,32 @@ def test_without_selection_flags_explain_shows_detection(
 ) -> None:
     assert main(["explain"]) == 0
     assert capsys.readouterr().out.startswith("Detection report:\n")
+
+
+@pytest.mark.parametrize("head_size", ["0", "-5"])
+def test_a_head_size_below_one_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str], head_size: str
+) -> None:
+    assert main(["explain", "--head-size", head_size]) == 2
+    assert capsys.readouterr().err == (
+        f"hwcore: error: AttentionRequest.head_size must be an integer >= 1, got {head_size} "
+        "(check the selection flags)\n"
+    )
+
+
+def test_every_request_field_has_a_flag(capsys: pytest.CaptureFixture[str]) -> None:
+    code, data = _json(
+        capsys, "--head-size", "128", "--num-heads", "16", "--attn-type", "encoder_only",
+        "--use-mm-prefix", "--use-non-causal", "--has-sliding-window", "--use-batch-invariant",
+        "--use-kv-connector", "--kv-cache-dtype", "fp8",
+    )
+    request = data["selection"]["request"]
+    assert {key: request[key] for key in (
+        "num_heads", "attn_type", "use_mm_prefix", "use_non_causal", "has_sliding_window",
+        "use_batch_invariant", "use_kv_connector", "kv_cache_dtype",
+    )} == {
+        "num_heads": 16, "attn_type": "encoder_only", "use_mm_prefix": True,
+        "use_non_causal": True, "has_sliding_window": True, "use_batch_invariant": True,
+        "use_kv_connector": True, "kv_cache_dtype": "fp8",
+    }
+    assert code == 1  # nothing here runs all of that

@@ -11,11 +11,16 @@ import pytest
 import hwcore
 from hwcore.cli.main import main
 from hwcore.host import Candidate, Host, install_host
-from hwcore.records import DeviceCapability, PlatformAbsent, PlatformInfo
+from hwcore.records import DeviceCapability, DeviceInfo, PlatformAbsent, PlatformInfo
+
+ACME_ONE = DeviceInfo(
+    index=0, physical_index=0, name="ACME One", capability=DeviceCapability(3, 0),
+    total_memory=8 * 2**30, details=(("clock", "1.2 GHz"),),
+)
 
 
 class Acme:
-    HWCORE_CONTRACT_VERSION = "1.0"
+    HWCORE_CONTRACT_VERSION = "2.0"
 
     @hwcore.hookimpl
     def detect_platform(self):
@@ -25,27 +30,17 @@ class Acme:
             device_type="acme",
             dispatch_key="PrivateUse1",
             dist_backend="gloo",
-            device_count=1,
+            devices=(ACME_ONE,),
             evidence=("1 ACME chip on the test bus",),
             ray_device_key="ACME",
+            supports_fp8=True,
+            pin_memory=True,
             details=(("firmware", "7.1"),),
         )
 
-    @hwcore.hookimpl
-    def get_device_name(self, device_id):
-        return "ACME One"
-
-    @hwcore.hookimpl
-    def get_device_capability(self, device_id):
-        return DeviceCapability(3, 0)
-
-    @hwcore.hookimpl
-    def get_device_total_memory(self, device_id):
-        return 8 * 2**30
-
 
 class Absent:
-    HWCORE_CONTRACT_VERSION = "1.0"
+    HWCORE_CONTRACT_VERSION = "2.0"
 
     @hwcore.hookimpl
     def detect_platform(self):
@@ -82,12 +77,13 @@ def test_info_text(capsys):
         "  distributed       gloo, Ray resource 'ACME'",
         "  visibility        -",
         "  dtypes            bfloat16, float16, float32",
-        "  fp8               no",
+        "  fp8               yes (float8_e4m3fn)",
         "  pinned memory     yes",
+        "  links             -; custom all-reduce no",
         "  detected because  1 ACME chip on the test bus",
         "  firmware          7.1",
         "Devices (1):",
-        "  [0] ACME One, 8.0 GiB, capability 3.0",
+        "  [0] ACME One, 8.0 GiB, capability 3.0, uuid unknown, clock 1.2 GHz",
     ]
 
 
@@ -97,16 +93,10 @@ def test_info_json(capsys):
     assert code == 0
     assert data["schema_version"] == 1 and data["ok"] is True
     assert data["platform"]["name"] == "acme" and data["platform"]["provider"] == "hwcore-acme 1.0"
-    assert data["devices"] == [
-        {
-            "index": 0,
-            "physical_index": 0,
-            "name": "ACME One",
-            "uuid": None,
-            "capability": "3.0",
-            "total_memory": 8 * 2**30,
-        }
-    ]
+    assert data["devices"] == [ACME_ONE.to_dict()]
+    assert data["devices"][0]["uuid"] is None
+    assert data["platform"]["supports_fp8"] is True
+    assert data["platform"]["device_count"] == 1
 
 
 def test_plugins_json_lists_every_plugin(capsys):

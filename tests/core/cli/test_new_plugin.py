@@ -29,7 +29,7 @@ def test_it_writes_an_installable_distribution(
     assert project["name"] == "hwcore-mychip"
     assert project["dependencies"] == ["hwcore>=0.1,<0.2"]
     assert project["entry-points"]["hwcore.platforms"] == {"mychip": "hwcore_mychip.plugin"}
-    assert 'HWCORE_CONTRACT_VERSION = "1.0"' in (folder / "hwcore_mychip/plugin.py").read_text()
+    assert 'HWCORE_CONTRACT_VERSION = "2.0"' in (folder / "hwcore_mychip/plugin.py").read_text()
     assert 'plugin = "mychip"' in (folder / "tests/test_conformance.py").read_text()
     assert capsys.readouterr().out.splitlines()[-1] == (
         f"Next: cd {folder} && pip install -e '.[test]' && pytest"

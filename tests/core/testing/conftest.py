@@ -22,35 +22,32 @@ FAKECHIP = '''\
 
 import os
 
-import hwcore
-from hwcore.records import AttentionBackendSpec, ConfigAdjustment, PlatformAbsent, PlatformInfo
+from hwcore.plugin_api import (
+    AttentionBackendSpec, ConfigAdjustment, DeviceInfo, PlatformAbsent, PlatformInfo, hookimpl,
+)
 
-HWCORE_CONTRACT_VERSION = "1.0"
+HWCORE_CONTRACT_VERSION = "2.0"
 
 
-@hwcore.hookimpl
+@hookimpl
 def detect_platform():
     if "FAKECHIP_DEVICES" not in os.environ:
         return PlatformAbsent("FAKECHIP_DEVICES is not set")
     return PlatformInfo(
         name=NAME, device_name="fakechip", device_type="cpu", dispatch_key="CPU",
-        dist_backend="gloo", device_count=1, evidence=("FAKECHIP_DEVICES is set",),
+        dist_backend="gloo", devices=(DeviceInfo(0, 0, "Fake Chip"),),
+        evidence=("FAKECHIP_DEVICES is set",),
     )
 
 
-@hwcore.hookimpl
-def get_device_name(device_id):
-    return "Fake Chip"
-
-
-@hwcore.hookimpl
+@hookimpl
 def check_and_update_config(config):
     if config.cache.block_size is None:
         return [ConfigAdjustment("cache.block_size", None, 16, "fakechip stores 16 tokens per block")]
     return []
 
 
-@hwcore.hookimpl
+@hookimpl
 def register_attention_backends():
     return [
         AttentionBackendSpec(
@@ -62,9 +59,9 @@ def register_attention_backends():
     ]
 
 
-@hwcore.hookimpl
+@hookimpl
 def insert_blocks_to_device(src_cache, dst_cache, src_block_indices, dst_block_indices):
-    from hwcore.memory import insert_blocks_to_device as copy
+    from hwcore.plugin_api import insert_blocks_to_device as copy
 
     return copy(src_cache, dst_cache, src_block_indices, dst_block_indices, device_type="cpu")
 '''

@@ -44,10 +44,13 @@ DEFECTS: dict[str, tuple[tuple[tuple[str, str], ...], str]] = {
         "HWCORE_DETECTION_IMPORTS_TORCH = True in chip_imports_torch if it cannot be",
     ),
     "chip_wrong_argument": (
-        (("def get_device_name(device_id):", "def get_device_name(device_index):"),),
+        (
+            ("def check_and_update_config(config):", "def check_and_update_config(settings):"),
+            ("if config.cache.block_size", "if settings.cache.block_size"),
+        ),
         "a hookimpl of chip_wrong_argument (chip_wrong_argument) does not match its hookspec: "
-        "Plugin 'chip_wrong_argument' for hook 'get_device_name' hookimpl definition: "
-        "get_device_name(device_index) Argument(s) {'device_index'} are declared in the "
+        "Plugin 'chip_wrong_argument' for hook 'check_and_update_config' hookimpl definition: "
+        "check_and_update_config(settings) Argument(s) {'settings'} are declared in the "
         "hookimpl but can not be found in the hookspec",
     ),
     "chip_partial_copy": (
@@ -83,8 +86,8 @@ DEFECTS: dict[str, tuple[tuple[tuple[str, str], ...], str]] = {
 TORCH_DECLARED = (
     ("def detect_platform():\n", "def detect_platform():\n    import torch\n"),
     (
-        'HWCORE_CONTRACT_VERSION = "1.0"',
-        'HWCORE_CONTRACT_VERSION = "1.0"\nHWCORE_DETECTION_IMPORTS_TORCH = True',
+        'HWCORE_CONTRACT_VERSION = "2.0"',
+        'HWCORE_CONTRACT_VERSION = "2.0"\nHWCORE_DETECTION_IMPORTS_TORCH = True',
     ),
 )
 

@@ -11,24 +11,27 @@ import pytest
 import hwcore
 from hwcore.host import get_plugin_manager
 from hwcore.host.discovery import scan_entry_points
-from hwcore.records import PlatformInfo
+from hwcore.records import DeviceInfo, PlatformInfo
 from hwcore.testing import FakeSite, HookRecorder, IsolatedHost
 
 
-def _platform(name: str) -> types.SimpleNamespace:
-    @hwcore.hookimpl
-    def detect_platform() -> PlatformInfo:
-        return PlatformInfo(
-            name=name,
-            device_name=name,
-            device_type="cpu",
-            dispatch_key="CPU",
-            dist_backend="gloo",
-            device_count=2,
-            evidence=("a test said so",),
-        )
+def _platform(name: str) -> object:
+    class Platform:
+        HWCORE_CONTRACT_VERSION = "2.0"
 
-    return types.SimpleNamespace(HWCORE_CONTRACT_VERSION="1.0", detect_platform=detect_platform)
+        @hwcore.hookimpl
+        def detect_platform(self) -> PlatformInfo:
+            return PlatformInfo(
+                name=name,
+                device_name=name,
+                device_type="cpu",
+                dispatch_key="CPU",
+                dist_backend="gloo",
+                devices=(DeviceInfo(0, 0, f"{name} 0"), DeviceInfo(1, 1, f"{name} 1")),
+                evidence=("a test said so",),
+            )
+
+    return Platform()
 
 
 def test_hwcore_host_is_process_wide_and_sees_only_added_plugins(hwcore_host: IsolatedHost) -> None:
@@ -71,10 +74,14 @@ def test_hook_calls_are_recorded(
 ) -> None:
     hwcore_host.add_platform(_platform("fake"), "fake")
 
-    assert hwcore_host.platform().get_device_count() == 2
+    assert hwcore_host.platform().check_max_model_len(512) == 512
 
-    [call] = hwcore_hook_calls.calls_of("get_device_count")
-    assert call.result == 2
+    [detection] = hwcore_hook_calls.calls_of("detect_platform")  # through pluggy, recorded
+    assert detection.implementations == ("fake",)
+    assert detection.result.name == "fake"
+    assert hwcore_hook_calls.names[:2] == ["detect_platform", "check_max_model_len"]
+    [call] = hwcore_hook_calls.calls_of("check_max_model_len")
+    assert call.result == 512
     assert call.implementations == ("hwcore.defaults",)
 
 
@@ -88,11 +95,12 @@ def test_a_fake_distribution_is_discovered_through_importlib_metadata(
         modules={
             "hwcore_fake/__init__.py": "",
             "hwcore_fake/plugin.py": (
-                "import hwcore\nfrom hwcore.records import PlatformInfo\n"
-                "HWCORE_CONTRACT_VERSION = '1.0'\n"
-                "@hwcore.hookimpl\ndef detect_platform():\n"
+                "from hwcore.plugin_api import DeviceInfo, PlatformInfo, hookimpl\n"
+                "HWCORE_CONTRACT_VERSION = '2.0'\n"
+                "@hookimpl\ndef detect_platform():\n"
                 "    return PlatformInfo(name='fake', device_name='fake', device_type='cpu',"
-                " dispatch_key='CPU', dist_backend='gloo', device_count=1, evidence=('yes',))\n"
+                " dispatch_key='CPU', dist_backend='gloo',"
+                " devices=(DeviceInfo(0, 0, 'Fake'),), evidence=('yes',))\n"
             ),
         },
     )
