@@ -4,7 +4,7 @@ Registered under the entry point ``cpu`` of the ``hwcore.platforms`` group. The 
 present on every machine and declares ``is_fallback=True``, so it is active only when no
 accelerator platform was detected, or when ``HWCORE_PLATFORM=cpu``. Importing this module
 imports neither torch nor psutil; the facts are read once per process (they describe the
-machine, whichever host asks), except memory, which is read fresh whenever it is asked for.
+machine, whichever host asks); the memory-in-use queries read memory fresh.
 Block copies are the core's (host to host), so no memory-op hook is implemented here.
 """
 
@@ -105,7 +105,10 @@ def check_and_update_config(config: EngineConfig, platform: Platform) -> list[Co
     # Imported here: the config records cost start-up time that `hwcore info` never needs.
     from hwcore_cpu.config import cpu_config_adjustments
 
-    return cpu_config_adjustments(config, host_facts(), read_memory(_PROC), platform.environ)
+    # The memory read at detection, not now: the same config must get the same answer each
+    # time it is checked (vLLM checks every config it builds).
+    facts = host_facts()
+    return cpu_config_adjustments(config, facts, facts.memory, platform.environ)
 
 
 # ---------------------------------------------------------------------------- attention
