@@ -6,7 +6,7 @@ import json
 import sys
 from typing import Any
 
-JSON_SCHEMA_VERSION = 1
+JSON_SCHEMA_VERSION = 2
 
 
 def print_json(payload: dict[str, Any]) -> None:

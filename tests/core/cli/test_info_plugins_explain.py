@@ -91,7 +91,7 @@ def test_info_json(capsys):
     host_with(("acme", Acme()))
     code, data = run_json(capsys, "info")
     assert code == 0
-    assert data["schema_version"] == 1 and data["ok"] is True
+    assert data["schema_version"] == 2 and data["ok"] is True
     assert data["platform"]["name"] == "acme" and data["platform"]["provider"] == "hwcore-acme 1.0"
     assert data["devices"] == [ACME_ONE.to_dict()]
     assert data["devices"][0]["uuid"] is None
