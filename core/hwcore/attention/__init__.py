@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from hwcore.attention.backend import AttentionBackend, load_backend_class, write_kv_cache
 from hwcore.attention.checks import backend_reasons
-from hwcore.dtypes import is_quantized_kv_cache
 from hwcore.attention.registry import BackendRegistry, RegisteredBackend
 from hwcore.attention.report import CandidateReport, SelectionReport
 from hwcore.attention.selection import REFERENCE_BACKEND, AttentionSelector
+from hwcore.dtypes import is_quantized_kv_cache
 
 __all__ = [
     "REFERENCE_BACKEND",

@@ -13,7 +13,6 @@ from hwcore.records.capability import DeviceCapability
 from hwcore.records.request import AttentionRequest
 
 
-
 def backend_reasons(
     spec: AttentionBackendSpec,
     request: AttentionRequest,

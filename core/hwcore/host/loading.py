@@ -39,7 +39,7 @@ def load_candidate(candidate: Candidate, pm: HostPluginManager) -> LoadOutcome:
     problem = contract_problem(plugin, candidate)
     if problem:
         return _failed(candidate, problem)
-    if not isinstance(plugin, type) and plugin.__hash__ is None:
+    if not _hashable(plugin):
         return _failed(
             candidate,
             f"its plugin object, a {type(plugin).__name__}, cannot be hashed, and pluggy keeps "
@@ -136,6 +136,14 @@ def _mismatch(plugin: object, pm: HostPluginManager) -> str | None:
                 f"{attribute}({expected}) does not have; use the spec's argument names"
             )
     return None
+
+
+def _hashable(plugin: object) -> bool:
+    try:
+        hash(plugin)
+    except TypeError:
+        return False
+    return True
 
 
 def _failed(candidate: Candidate, reason: str, error: BaseException | None = None) -> LoadOutcome:

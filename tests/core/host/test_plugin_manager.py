@@ -9,8 +9,8 @@ import pluggy
 import pytest
 
 import hwcore
-from hwcore.host import HostPluginManager
 from hwcore.hookspecs import PLATFORM_ARGUMENT
+from hwcore.host import HostPluginManager
 
 
 class Answers:
