@@ -164,3 +164,20 @@ def test_platform_info_name_must_match_the_entry_point(make_host, candidate, fak
         "detect_platform returned PlatformInfo(name='acme'); the name must be the "
         "entry-point name 'acme2'"
     )
+
+
+def test_an_unhashable_plugin_object_is_refused_with_the_reason(make_host, candidate, fake_platform):
+    class Unhashable(fake_platform):
+        __hash__ = None  # type: ignore[assignment]
+
+    host = resolve_with_warnings(
+        make_host(
+            candidate("cpu", fake_platform("cpu", fallback=True)),
+            candidate("acme", Unhashable("acme")),
+        )
+    )
+    assert failure_of(host, "acme") == (
+        "its plugin object, a Unhashable, cannot be hashed, and pluggy keeps plugins in sets; "
+        "point the entry point at a module, a class, or an instance of a class that does not "
+        "define __eq__ without __hash__"
+    )
