@@ -116,7 +116,7 @@ def _resolve(
     kinds = [f"a {rules.noun} index", *(f"a '{p}<uuid>'" for p in rules.uuid_prefixes)]
     if sub is not None:
         kinds.append(f"a '{sub}<uuid>'")
-    raise rules.error(f"{shown} is neither {_either(kinds)}; {rules.fix}")
+    raise rules.error(f"{shown} is {_either(kinds)}; {rules.fix}")
 
 
 def _by_index(index: int, entry: str, rules: _Rules, physical: Sequence[PhysicalDevice]) -> int:
@@ -188,7 +188,9 @@ def _listed_by(rules: _Rules, *, bare: bool = False) -> str:
 
 
 def _either(kinds: list[str]) -> str:
-    return kinds[0] if len(kinds) == 1 else ", ".join(kinds[:-1]) + " nor " + kinds[-1]
+    if len(kinds) == 1:
+        return f"not {kinds[0]}"
+    return "neither " + ", ".join(kinds[:-1]) + " nor " + kinds[-1]
 
 
 def _index_range(count: int) -> str:
