@@ -128,6 +128,11 @@ def _combine(signals: _Signals, slice_variables: tuple[str, ...]) -> Found:
     generation = chips[0].generation if chips and chips[0].generation else typed
     reading = read_layout(env, generation, len(chips))
     notes += reading.disagreements
+    if env.pjrt_device is not None and env.pjrt_device.upper() != "TPU":
+        notes.append(
+            f"{PJRT_DEVICE}={env.pjrt_device!r} asks torch_xla for another device than this "
+            "host's TPUs"
+        )
     problem = signals.environment_problem or reading.problem or _count_problem(chips, env)
     evidence = _evidence(signals, slice_variables, sources)
     return Found(
