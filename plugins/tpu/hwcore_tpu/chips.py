@@ -23,14 +23,13 @@ Where each figure comes from:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 GIB = 1 << 30
 GOOGLE_PCI_VENDOR = "0x1ae0"
 
 
-@dataclass(frozen=True)
-class ChipGeneration:
+class ChipGeneration(NamedTuple):
     """One TPU generation's fixed facts; ``key`` is how hwcore names it (``"v6e"``)."""
 
     key: str

@@ -9,37 +9,35 @@ group each); Ray and tpu-inference count chips this way. Only these exact names 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
-from pathlib import Path
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class DeviceNodes:
+class DeviceNodes(NamedTuple):
     """The numbered ``accel`` and ``vfio`` nodes found, sorted by number."""
 
     accel: tuple[int, ...]
     vfio: tuple[int, ...]
 
     @property
-    def count(self) -> int:
+    def total(self) -> int:
         # A host has one kind or the other; if both show up, the larger set is the chips.
         return max(len(self.accel), len(self.vfio))
 
-    def describe(self, dev_root: Path) -> str:
+    def describe(self, dev_root: str) -> str:
         """``"/dev/vfio/0-7"``-style summary of what was found, for the evidence."""
         parts = []
         if self.accel:
-            parts.append(f"{dev_root / 'accel'}{_numbers(self.accel)}")
+            parts.append(f"{os.path.join(dev_root, 'accel')}{_numbers(self.accel)}")
         if self.vfio:
-            parts.append(f"{dev_root / 'vfio'}/{_numbers(self.vfio)}")
+            parts.append(f"{os.path.join(dev_root, 'vfio', _numbers(self.vfio))}")
         return " and ".join(parts)
 
 
-def scan_device_nodes(dev_root: Path) -> DeviceNodes:
+def scan_device_nodes(dev_root: str) -> DeviceNodes:
     """The numbered TPU nodes directly under ``dev_root`` and under ``dev_root``/vfio."""
     return DeviceNodes(
         accel=_numbered(_list(dev_root), "accel"),
-        vfio=_numbered(_list(dev_root / "vfio"), ""),
+        vfio=_numbered(_list(os.path.join(dev_root, "vfio")), ""),
     )
 
 
@@ -48,7 +46,7 @@ def _numbered(names: list[str], prefix: str) -> tuple[int, ...]:
     return tuple(sorted(int(tail) for tail in tails if tail.isdigit()))
 
 
-def _list(directory: Path) -> list[str]:
+def _list(directory: str) -> list[str]:
     try:
         return os.listdir(directory)
     except OSError:

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 from hwcore_tpu.chips import ChipGeneration, generation_by_type_name
 
@@ -45,8 +44,7 @@ class TpuEnvironmentError(ValueError):
     """A TPU environment variable holds a value that cannot be used."""
 
 
-@dataclass(frozen=True)
-class AcceleratorType:
+class AcceleratorType(NamedTuple):
     """``TPU_ACCELERATOR_TYPE``, e.g. ``"v6e-8"``: a generation and a size.
 
     ``generation`` is ``None`` for a generation hwcore-tpu does not know; ``chips`` (the
@@ -65,8 +63,7 @@ class AcceleratorType:
         return self.size // self.generation.tensorcores_per_chip
 
 
-@dataclass(frozen=True)
-class TpuEnvironment:
+class TpuEnvironment(NamedTuple):
     """What the TPU variables say; ``None`` means the variable is unset."""
 
     accelerator_type: AcceleratorType | None = None

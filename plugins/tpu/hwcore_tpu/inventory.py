@@ -16,8 +16,8 @@ between two of them is reported with the one that was used.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from pathlib import Path
+import os
+from typing import NamedTuple
 
 from hwcore_tpu.chips import GOOGLE_PCI_VENDOR, ChipGeneration
 from hwcore_tpu.device_nodes import DeviceNodes, scan_device_nodes
@@ -40,8 +40,7 @@ SYSFS_ROOT_VARIABLE = "HWCORE_SYSFS_ROOT"
 DEV_ROOT_VARIABLE = "HWCORE_DEV_ROOT"
 
 
-@dataclass(frozen=True)
-class HostChip:
+class HostChip(NamedTuple):
     """One chip of this host; ``None`` fields are facts no signal gave."""
 
     physical_index: int
@@ -51,8 +50,7 @@ class HostChip:
     device_node: str | None = None
 
 
-@dataclass(frozen=True)
-class Found:
+class Found(NamedTuple):
     """TPUs were found: this host's chips, its slice, and how they were found.
 
     ``problem`` is set when a signal cannot be used (a malformed variable, a worker id
@@ -70,28 +68,26 @@ class Found:
     libtpu: str | None
 
 
-@dataclass(frozen=True)
-class NoTpu:
+class NoTpu(NamedTuple):
     """No TPU signal, naming everything that was looked at."""
 
     reason: str
 
 
-@dataclass(frozen=True)
-class _Signals:
+class _Signals(NamedTuple):
     environ: Mapping[str, str]
     environment: TpuEnvironment
     environment_problem: str | None
     pci: PciScan
     nodes: DeviceNodes
-    dev_root: Path
+    dev_root: str
     libtpu: str | None
 
     @property
     def nodes_usable(self) -> bool:
         # With the PCI bus listed and no TPU on it, numbered VFIO groups belong to other
         # passed-through devices; only a host without a readable bus is judged by its nodes.
-        return self.nodes.count > 0 and (not self.pci.listed or bool(self.pci.chips))
+        return self.nodes.total > 0 and (not self.pci.listed or bool(self.pci.chips))
 
 
 def find_tpus(environ: Mapping[str, str]) -> Found | NoTpu:
@@ -105,8 +101,8 @@ def find_tpus(environ: Mapping[str, str]) -> Found | NoTpu:
 
 
 def _gather(environ: Mapping[str, str]) -> _Signals:
-    sysfs_root = Path(environ.get(SYSFS_ROOT_VARIABLE) or "/sys")
-    dev_root = Path(environ.get(DEV_ROOT_VARIABLE) or "/dev")
+    sysfs_root = environ.get(SYSFS_ROOT_VARIABLE) or "/sys"
+    dev_root = environ.get(DEV_ROOT_VARIABLE) or "/dev"
     try:
         environment, problem = read_environment(environ), None
     except TpuEnvironmentError as error:
@@ -158,7 +154,7 @@ def _host_chips(
     if signals.pci.chips:
         chips = tuple(_from_pci(i, c, signals) for i, c in enumerate(signals.pci.chips))
         notes += _pci_notes(signals, typed)
-        return chips, (*environment, "sysfs", *(("device nodes",) if signals.nodes.count else ()))
+        return chips, (*environment, "sysfs", *(("device nodes",) if signals.nodes.total else ()))
     if signals.nodes_usable:
         kind_numbers = signals.nodes.vfio if signals.nodes.vfio else signals.nodes.accel
         chips = tuple(
@@ -190,8 +186,8 @@ def _from_pci(index: int, chip: PciChip, signals: _Signals) -> HostChip:
 
 def _node_path(signals: _Signals, number: int, vfio: bool) -> str:
     if vfio:
-        return str(signals.dev_root / "vfio" / str(number))
-    return str(signals.dev_root / f"accel{number}")
+        return os.path.join(signals.dev_root, "vfio", str(number))
+    return os.path.join(signals.dev_root, f"accel{number}")
 
 
 def _pci_notes(signals: _Signals, typed: ChipGeneration | None) -> list[str]:
@@ -204,9 +200,9 @@ def _pci_notes(signals: _Signals, typed: ChipGeneration | None) -> list[str]:
             f"shows {_summary(chips)}; using sysfs"
         )
     notes += _count_notes(env, typed, len(chips), "sysfs")
-    if signals.nodes.count and signals.nodes.count != len(chips):
+    if signals.nodes.total and signals.nodes.total != len(chips):
         notes.append(
-            f"sysfs shows {len(chips)} TPU chips, but there are {signals.nodes.count} device "
+            f"sysfs shows {len(chips)} TPU chips, but there are {signals.nodes.total} device "
             f"nodes ({signals.nodes.describe(signals.dev_root)}); using sysfs"
         )
     return notes
@@ -283,15 +279,15 @@ def _absence(signals: _Signals) -> str:
         )
     else:
         parts.append(f"{signals.pci.directory} cannot be read")
-    if signals.nodes.count:
+    if signals.nodes.total:
         parts.append(
             f"{signals.nodes.describe(signals.dev_root)} exist, but sysfs lists no TPU on the "
             "PCI bus, so they belong to other devices"
         )
     else:
         parts.append(
-            f"no TPU device node ({signals.dev_root / 'accel'}<N> or "
-            f"{signals.dev_root / 'vfio'}/<N>)"
+            f"no TPU device node ({os.path.join(signals.dev_root, 'accel')}<N> or "
+            f"{os.path.join(signals.dev_root, 'vfio')}/<N>)"
         )
     if env.pjrt_device is not None:
         parts.append(f"{PJRT_DEVICE}={env.pjrt_device!r} asks for a TPU but shows none")

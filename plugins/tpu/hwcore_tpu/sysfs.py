@@ -13,16 +13,14 @@ Google PCI devices that are not TPUs (gVNIC network cards share the vendor id) a
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
-from pathlib import Path
+from typing import NamedTuple
 
 from hwcore_tpu.chips import GOOGLE_PCI_VENDOR, ChipGeneration, generation_by_pci
 
-PCI_DEVICES = Path("bus", "pci", "devices")
+PCI_DEVICES = os.path.join("bus", "pci", "devices")
 
 
-@dataclass(frozen=True)
-class PciChip:
+class PciChip(NamedTuple):
     """One TPU chip on the PCI bus; ``None`` fields are facts sysfs did not give."""
 
     pci_bus_id: str  # its first function, "0000:00:04.0"
@@ -31,56 +29,56 @@ class PciChip:
     iommu_group: str | None
 
 
-@dataclass(frozen=True)
-class PciScan:
+class PciScan(NamedTuple):
     """What the PCI bus shows: ``listed`` is False when ``directory`` does not exist (a
     container without sysfs), which says nothing about TPUs either way."""
 
-    directory: Path
+    directory: str
     listed: bool
     chips: tuple[PciChip, ...]
 
 
-def scan_pci(sysfs_root: Path) -> PciScan:
+def scan_pci(sysfs_root: str) -> PciScan:
     """Every TPU chip under ``sysfs_root``/bus/pci/devices, in PCI address order."""
-    directory = sysfs_root / PCI_DEVICES
+    directory = os.path.join(sysfs_root, PCI_DEVICES)
     try:
         addresses = sorted(os.listdir(directory))
     except OSError:
         return PciScan(directory, False, ())
     chips: dict[str, PciChip] = {}
     for address in addresses:
-        chip = _read_chip(directory / address, address)
+        chip = _read_chip(os.path.join(directory, address), address)
         if chip is not None:
             chips.setdefault(address.rpartition(".")[0], chip)
     return PciScan(directory, True, tuple(chips.values()))
 
 
-def _read_chip(device: Path, address: str) -> PciChip | None:
-    if _read(device / "vendor") != GOOGLE_PCI_VENDOR:
+def _read_chip(device: str, address: str) -> PciChip | None:
+    if _read(device, "vendor") != GOOGLE_PCI_VENDOR:
         return None
-    generation = generation_by_pci(_read(device / "device"), _read(device / "subsystem_device"))
+    generation = generation_by_pci(_read(device, "device"), _read(device, "subsystem_device"))
     if generation is None:
         return None
     return PciChip(address, generation, _numa_node(device), _iommu_group(device))
 
 
-def _numa_node(device: Path) -> int | None:
+def _numa_node(device: str) -> int | None:
     # The kernel writes -1 when the platform does not say which node a device is near.
-    text = _read(device / "numa_node")
+    text = _read(device, "numa_node")
     return int(text) if text.isdigit() else None
 
 
-def _iommu_group(device: Path) -> str | None:
+def _iommu_group(device: str) -> str | None:
     # The VFIO device node of a v5e and later chip is /dev/vfio/<its IOMMU group>.
     try:
-        return os.path.basename(os.readlink(device / "iommu_group"))
+        return os.path.basename(os.readlink(os.path.join(device, "iommu_group")))
     except OSError:
         return None
 
 
-def _read(path: Path) -> str:
+def _read(device: str, name: str) -> str:
     try:
-        return path.read_text(errors="replace").strip().lower()
+        with open(os.path.join(device, name), errors="replace") as file:
+            return file.read().strip().lower()
     except OSError:
         return ""

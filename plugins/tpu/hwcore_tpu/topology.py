@@ -10,7 +10,7 @@ the accelerator type stands in. Sources that disagree are reported, never silent
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from hwcore_tpu.chips import ChipGeneration
 from hwcore_tpu.environment import (
@@ -29,8 +29,7 @@ _SINGLE_HOST_3D = {4: (2, 2, 1)}
 DEFAULT_CHIPS_PER_HOST = 4  # every multi-host slice, v5e and v6e included
 
 
-@dataclass(frozen=True)
-class SliceLayout:
+class SliceLayout(NamedTuple):
     """The slice as far as it is known; ``None`` fields are unknown."""
 
     topology: tuple[int, ...] | None
@@ -49,8 +48,7 @@ class SliceLayout:
         return "x".join(str(d) for d in dims)
 
 
-@dataclass(frozen=True)
-class LayoutReading:
+class LayoutReading(NamedTuple):
     """The layout, what disagreed while reading it, and a fault that makes it unusable."""
 
     layout: SliceLayout
