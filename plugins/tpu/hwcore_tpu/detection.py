@@ -53,11 +53,15 @@ def describe(found: Found | NoTpu, environ: Mapping[str, str]) -> PlatformInfo |
         return PlatformAbsent(f"{'; '.join(found.evidence)}, but {visibility.note}")
     visible = tuple(found.chips[device.physical_index] for device in visibility.devices)
     notes = _visibility_notes(found, visible, value)
-    return _platform_info(found, visible, notes, found.problem)
+    return _platform_info(found, visible, notes, found.problem, _selection(visible, value))
 
 
 def _platform_info(
-    found: Found, chips: tuple[HostChip, ...], notes: tuple[str, ...], problem: str | None
+    found: Found,
+    chips: tuple[HostChip, ...],
+    notes: tuple[str, ...],
+    problem: str | None,
+    selection: tuple[str, ...] = (),
 ) -> PlatformInfo:
     generation = found.generation
     disagreements = (*found.disagreements, *notes)
@@ -68,7 +72,7 @@ def _platform_info(
         dispatch_key="XLA",
         dist_backend="gloo",
         devices=tuple(_device(i, chip, found) for i, chip in enumerate(chips)),
-        evidence=(*found.evidence, *(DISAGREEMENT + note for note in disagreements)),
+        evidence=(*found.evidence, *selection, *(DISAGREEMENT + note for note in disagreements)),
         ray_device_key="TPU",
         device_control_env_var=VISIBLE_CHIPS,
         ray_noset_device_env_vars=(RAY_NOSET_VARIABLE,),
@@ -151,6 +155,13 @@ def _visibility_notes(
             "to use part of a host, e.g. '1,2,1' and '1,1,1' for two chips",
         )
     return ()
+
+
+def _selection(visible: tuple[HostChip, ...], value: str | None) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    listed = ", ".join(str(chip.physical_index) for chip in visible)
+    return (f"{VISIBLE_CHIPS}={value!r} selects chip(s) {listed} of this host",)
 
 
 def _known(pairs: tuple[tuple[str, str | None], ...]) -> tuple[tuple[str, str], ...]:

@@ -19,6 +19,7 @@ from collections.abc import Mapping
 import os
 from typing import NamedTuple
 
+from hwcore.plugin_api import dev_root, sysfs_root
 from hwcore_tpu.chips import GOOGLE_PCI_VENDOR, ChipGeneration
 from hwcore_tpu.device_nodes import DeviceNodes, scan_device_nodes
 from hwcore_tpu.environment import (
@@ -35,10 +36,6 @@ from hwcore_tpu.environment import (
 from hwcore_tpu.packages import LIBTPU, installed_at
 from hwcore_tpu.sysfs import PciChip, PciScan, scan_pci
 from hwcore_tpu.topology import SliceLayout, chips_per_host_from_environment, read_layout
-
-SYSFS_ROOT_VARIABLE = "HWCORE_SYSFS_ROOT"
-DEV_ROOT_VARIABLE = "HWCORE_DEV_ROOT"
-
 
 class HostChip(NamedTuple):
     """One chip of this host; ``None`` fields are facts no signal gave."""
@@ -101,8 +98,6 @@ def find_tpus(environ: Mapping[str, str]) -> Found | NoTpu:
 
 
 def _gather(environ: Mapping[str, str]) -> _Signals:
-    sysfs_root = environ.get(SYSFS_ROOT_VARIABLE) or "/sys"
-    dev_root = environ.get(DEV_ROOT_VARIABLE) or "/dev"
     try:
         environment, problem = read_environment(environ), None
     except TpuEnvironmentError as error:
@@ -111,8 +106,8 @@ def _gather(environ: Mapping[str, str]) -> _Signals:
         )
         problem = str(error)
     return _Signals(
-        environ, environment, problem, scan_pci(sysfs_root), scan_device_nodes(dev_root),
-        dev_root, installed_at(LIBTPU),
+        environ, environment, problem, scan_pci(sysfs_root(environ)),
+        scan_device_nodes(dev_root(environ)), dev_root(environ), installed_at(LIBTPU),
     )
 
 

@@ -78,7 +78,10 @@ def read_layout(
     chips = math.prod(topology) if topology is not None else None
     accelerator = env.accelerator_type
     typed = None if accelerator is None else accelerator.chips
-    if accelerator is not None and typed is not None and chips is not None and typed != chips:
+    # With TPU_VISIBLE_CHIPS the bounds describe the visible chips alone (Ray sets both),
+    # so they are checked against those, not against the whole slice's type.
+    compare = env.visible_chips is None and chips is not None
+    if accelerator is not None and typed is not None and compare and typed != chips:
         notes.append(
             f"{ACCELERATOR_TYPE}={accelerator.value!r} means {typed} chips, but {source} "
             f"make a slice of {chips}; using {source}"
