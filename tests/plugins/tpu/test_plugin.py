@@ -73,15 +73,21 @@ def test_disagreements_are_warnings(host: HostFactory, tpu_host) -> None:  # typ
 def test_an_unusable_value_fails_resolution_with_its_message(
     host: HostFactory, tpu_host  # type: ignore[no-untyped-def]
 ) -> None:
-    isolated = tpu_host(host("v6e-8", TPU_VISIBLE_CHIPS="9"))
+    env = host("v6e-8", TPU_VISIBLE_CHIPS="9")
+    isolated = tpu_host(env)
+    root = Path(env["HWCORE_DEV_ROOT"]).parent
     message = (
-        "platform 'tpu' from hwcore-tpu 0.1.0 was chosen (tpu is the only platform present), "
+        "platform 'tpu' from hwcore-tpu 0.1.0 was chosen (tpu: the only accelerator detected "
+        "(TPU environment variables: TPU_ACCELERATOR_TYPE='v6e-8', TPU_WORKER_ID='0', "
+        "TPU_WORKER_HOSTNAMES='localhost', TPU_CHIPS_PER_HOST_BOUNDS='2,4,1', "
+        "TPU_HOST_BOUNDS='1,1,1'; sysfs: 8 TPU v6e chips on the PCI bus (vendor 0x1ae0) under "
+        f"{root}/sys/bus/pci/devices; device nodes: {root}/dev/vfio/0-7)), "
         "but it cannot be used: TPU_VISIBLE_CHIPS='9': entry '9' is not a TPU chip on this "
         "node, which has 8 TPU chips (indices 0-7); set TPU_VISIBLE_CHIPS to comma-separated "
         "TPU chip indices such as TPU_VISIBLE_CHIPS=0,1"
     )
     with pytest.raises(UnusablePlatformError, match=f"^{re.escape(message)}$"):
-        isolated.platform()
+        isolated.platform().get_device_count()
 
 
 def test_no_tpu_is_absent_in_the_report(host: HostFactory, tpu_host) -> None:  # type: ignore[no-untyped-def]
