@@ -15,8 +15,8 @@ between two of them is reported with the one that was used.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 import os
+from collections.abc import Mapping
 from typing import NamedTuple
 
 from hwcore.plugin_api import dev_root, sysfs_root
@@ -36,6 +36,7 @@ from hwcore_tpu.environment import (
 from hwcore_tpu.packages import LIBTPU, installed_at
 from hwcore_tpu.sysfs import PciChip, PciScan, scan_pci
 from hwcore_tpu.topology import SliceLayout, chips_per_host_from_environment, read_layout
+
 
 class HostChip(NamedTuple):
     """One chip of this host; ``None`` fields are facts no signal gave."""
@@ -143,7 +144,7 @@ def _host_chips(
     signals: _Signals, typed: ChipGeneration | None, notes: list[str]
 ) -> tuple[tuple[HostChip, ...], tuple[str, ...]]:
     env = signals.environment
-    environment = ("environment",) if set_slice_variables(signals.environ) else ()
+    environment: tuple[str, ...] = ("environment",) if set_slice_variables(signals.environ) else ()
     if env.pathways:
         environment += ("Pathways",)
     if signals.pci.chips:

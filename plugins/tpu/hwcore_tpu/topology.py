@@ -100,13 +100,13 @@ def _topology(
     if env.chips_per_host_bounds is not None:
         hosts = env.host_bounds or (1, 1, 1)
         from_bounds = tuple(c * h for c, h in zip(env.chips_per_host_bounds, hosts, strict=True))
-    if from_bounds is not None and env.topology is not None:
-        if _padded(env.topology) != from_bounds:
-            notes.append(
-                f"{TOPOLOGY}={'x'.join(map(str, env.topology))!r} differs from the "
-                f"{CHIPS_PER_HOST_BOUNDS} x {HOST_BOUNDS} slice "
-                f"{'x'.join(map(str, from_bounds))}; using the bounds, which libtpu reads"
-            )
+    given = env.topology
+    if from_bounds is not None and given is not None and _padded(given) != from_bounds:
+        notes.append(
+            f"{TOPOLOGY}={'x'.join(map(str, given))!r} differs from the "
+            f"{CHIPS_PER_HOST_BOUNDS} x {HOST_BOUNDS} slice "
+            f"{'x'.join(map(str, from_bounds))}; using the bounds, which libtpu reads"
+        )
     if from_bounds is not None:
         return from_bounds, f"{CHIPS_PER_HOST_BOUNDS} x {HOST_BOUNDS}"
     if env.topology is not None:

@@ -34,6 +34,9 @@ def _load(name: str, path: Path) -> ModuleType:
 fake = _load("hwcore_fake_tpu_host", HERE / "fake_tpu_host.py")
 
 
+REFUSED = "hwcore-tpu tests refuse network connections"
+
+
 class NetworkRefused(OSError):
     """Raised by every socket connection attempt in these tests."""
 
@@ -41,7 +44,7 @@ class NetworkRefused(OSError):
 @pytest.fixture(autouse=True)
 def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(*args: Any, **kwargs: Any) -> None:
-        raise NetworkRefused(f"hwcore-tpu tests refuse network connections (to {args[1:]!r})")
+        raise NetworkRefused(REFUSED)
 
     monkeypatch.setattr(socket.socket, "connect", refuse)
     monkeypatch.setattr(socket.socket, "connect_ex", refuse)
