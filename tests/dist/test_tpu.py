@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import sys
 import textwrap
 from pathlib import Path
 
@@ -24,6 +25,7 @@ _spec = importlib.util.spec_from_file_location(
 )
 assert _spec is not None and _spec.loader is not None
 fake = importlib.util.module_from_spec(_spec)
+sys.modules["hwcore_fake_tpu_host"] = fake  # dataclasses look their module up there
 _spec.loader.exec_module(fake)
 
 GUARD = """

@@ -114,7 +114,7 @@ def _platform_details(found: Found) -> tuple[tuple[str, str], ...]:
     return _known((
         ("detected with", ", ".join(found.sources)),
         ("generation", None if generation is None else generation.key),
-        ("chips on this host", str(len(found.chips))),
+        ("chips on host", str(len(found.chips))),
         ("cores per chip", None if generation is None else str(generation.cores_per_chip)),
         ("HBM per chip", None if generation is None else format_bytes(generation.hbm_bytes)),
         ("accelerator type", None if env.accelerator_type is None else env.accelerator_type.value),

@@ -44,7 +44,7 @@ def test_a_v6e_8_host(host: HostFactory) -> None:
     assert info.details == (
         ("detected with", "environment, sysfs, device nodes"),
         ("generation", "v6e"),
-        ("chips on this host", "8"),
+        ("chips on host", "8"),
         ("cores per chip", "1"),
         ("HBM per chip", "32.0 GiB"),
         ("accelerator type", "v6e-8"),
@@ -107,7 +107,7 @@ def test_a_host_of_unknown_generation(host: HostFactory, fakes: object) -> None:
     )
     assert info.details == (
         ("detected with", "device nodes"),
-        ("chips on this host", "2"),
+        ("chips on host", "2"),
         ("libtpu", "not installed"),
         ("tpu-inference", "not installed (pip install tpu-inference on a TPU VM)"),
     )
