@@ -56,7 +56,7 @@ def sparse_backends() -> tuple[str, object]:
     return ("sparse_backends", test_backends.SparseMlaBackendsPlugin())
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def fake_nvml_env() -> Callable[[str], dict[str, str]]:
     """The environment of a subprocess whose ``pynvml`` is the fake node ``node``."""
 
