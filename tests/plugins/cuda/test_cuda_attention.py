@@ -97,7 +97,7 @@ def matching_rows(combination: Combination) -> list[list[str]]:
     return [
         order for capabilities, *columns, order in VLLM_0_33
         if capability in capabilities
-        and all(column is ANY or column == value for column, value in zip(columns, values))
+        and all(column is ANY or column == value for column, value in zip(columns, values, strict=True))
     ]
 
 
