@@ -22,6 +22,7 @@ import re
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -298,17 +299,18 @@ def test_explain_lists_vllms_order_as_candidates(
 
 @pytest.mark.parametrize("capability", CAPABILITIES)
 def test_explain_on_a_bare_node_chooses_torch_sdpa_or_says_why_not(
-    explained: dict[str, list[dict[str, Any]]], capability: str
+    explained: dict[str, list[dict[str, Any]]], capability: str, fakes: ModuleType
 ) -> None:
     # Only hwcore's TORCH_SDPA is registered in the subprocess: it runs plain causal
     # decoder attention over an unquantized cache, and nothing else.
-    node = f"{explained[capability][0]['document']['selection']['device']['name']}"
+    node = fakes.MODELS[NODE_OF[capability]][0]
     label = (
         f"No valid attention backend for cuda (platform 'cuda', hwcore-cuda 0.1.0; checked for "
         f"device 0 ({node}, compute capability {capability}), the only visible device) with "
     )
     for request, answer in zip(cases_of(capability), explained[capability], strict=True):
         selection = answer["document"]["selection"]
+        assert selection["device"]["name"] == node
         plain = not (request.use_mla or request.use_mm_prefix or request.use_non_causal)
         if plain and request.kv_cache_dtype == "auto":
             assert (answer["code"], selection["error"]) == (0, None)
