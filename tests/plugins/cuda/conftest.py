@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from types import ModuleType
 
@@ -46,11 +46,17 @@ def fakes() -> ModuleType:
 
 @pytest.fixture
 def vendor_backends() -> tuple[str, object]:
-    """A general plugin registering stand-ins for vLLM's vendor backends."""
+    """A general plugin registering stand-ins for vLLM's dense vendor backends."""
     return ("vendor_backends", test_backends.VendorBackendsPlugin())
 
 
 @pytest.fixture
+def sparse_backends() -> tuple[str, object]:
+    """A general plugin registering stand-ins for vLLM's sparse MLA backends."""
+    return ("sparse_backends", test_backends.SparseMlaBackendsPlugin())
+
+
+@pytest.fixture(scope="session")
 def fake_nvml_env() -> Callable[[str], dict[str, str]]:
     """The environment of a subprocess whose ``pynvml`` is the fake node ``node``."""
 
@@ -101,15 +107,39 @@ def general_candidate(name: str, plugin: object) -> Candidate:
 
 
 @pytest.fixture
-def cuda_platform(fake_nvml: Callable[..., object]) -> Callable[..., hwcore.Platform]:
-    """``cuda_platform("8xH100", *general_plugins)``: a real host over a fake node,
-    installed process-wide; ``hwcore.reset()`` removes it after the test."""
+def cuda_host(fake_nvml: Callable[..., object]) -> Callable[..., Host]:
+    """``cuda_host("8xH100", *general_plugins, environ={...})``: a real, unresolved host
+    over a fake node, installed process-wide; ``hwcore.reset()`` removes it after the test.
+    The host reads ``environ`` (default: the process environment, as the test set it up)."""
 
-    def start(node: object = "8xH100", *plugins: tuple[str, object]) -> hwcore.Platform:
+    def start(
+        node: object = "8xH100",
+        *plugins: tuple[str, object],
+        environ: Mapping[str, str] | None = None,
+        extra: tuple[Candidate, ...] = (),
+    ) -> Host:
         fake_nvml(node)
-        candidates = [cuda_candidate(), *(general_candidate(n, p) for n, p in plugins)]
-        # The host reads the process environment, as the test set it up.
-        install_host(Host(discover=lambda: candidates, environ=os.environ))
+        candidates = [
+            cuda_candidate(), *extra, *(general_candidate(n, p) for n, p in plugins)
+        ]
+        host = Host(discover=lambda: candidates, environ=os.environ if environ is None else environ)
+        install_host(host)
+        return host
+
+    return start
+
+
+@pytest.fixture
+def cuda_platform(cuda_host: Callable[..., Host]) -> Callable[..., hwcore.Platform]:
+    """``cuda_platform("8xH100", *general_plugins, environ={...})``: ``cuda_host``'s
+    platform, resolved (a resolution error is raised here)."""
+
+    def start(
+        node: object = "8xH100",
+        *plugins: tuple[str, object],
+        environ: Mapping[str, str] | None = None,
+    ) -> hwcore.Platform:
+        cuda_host(node, *plugins, environ=environ)
         return hwcore.current_platform()
 
     return start

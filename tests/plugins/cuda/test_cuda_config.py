@@ -1,4 +1,5 @@
-"""``check_and_update_config`` on CUDA: every change reported, never applied silently."""
+"""``check_and_update_config`` on CUDA: every change reported, never applied silently, and
+``pm.hook`` and the facade answering the same ``ValidatedConfig``."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from collections.abc import Callable
 import pytest
 
 import hwcore
-from hwcore.records import (
+from hwcore.plugin_api import (
     CacheConfig,
     CompilationConfig,
     ConfigAdjustment,
@@ -41,6 +42,9 @@ def test_h100_defaults_with_flash_attention(
     )
     assert result.config.cache.block_size == 16
     assert result.config.compilation.cudagraph_mode == "full_and_piecewise"
+    assert hwcore.get_plugin_manager().hook.check_and_update_config(config=EngineConfig()) == (
+        result
+    )
 
 
 def test_mla_on_blackwell_takes_the_backends_block_size(
@@ -122,10 +126,9 @@ def test_auto_dtype_on_t4_selects_for_float16(
 
 
 def test_more_ranks_than_visible_gpus_is_refused(
-    cuda_platform: Callable[..., hwcore.Platform], monkeypatch: pytest.MonkeyPatch,
+    cuda_platform: Callable[..., hwcore.Platform],
 ) -> None:
-    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "0,1")
-    platform = cuda_platform("8xH100")
+    platform = cuda_platform("8xH100", environ={"CUDA_VISIBLE_DEVICES": "0,1"})
     config = EngineConfig(parallel=ParallelConfig(tensor_parallel_size=4))
     message = (
         "parallel.tensor_parallel_size=4 x parallel.pipeline_parallel_size=1 needs 4 GPUs, "
@@ -146,3 +149,40 @@ def test_the_input_config_is_never_mutated(
     config = EngineConfig()
     cuda_platform("H100").check_and_update_config(config)
     assert config == EngineConfig()
+
+
+def test_a_mixed_node_chooses_the_backend_its_weakest_gpu_runs(
+    cuda_platform: Callable[..., hwcore.Platform], vendor_backends: tuple[str, object],
+) -> None:
+    config = EngineConfig(model=ModelConfig(head_size=576, use_mla=True))
+    # FLASH_ATTN_MLA (SM 9.0 only) would lead on the H100 alone; the A100 rules it out.
+    result = cuda_platform("A100+H100", vendor_backends).check_and_update_config(config)
+    assert result.adjustments[1] == ConfigAdjustment(
+        "cache.block_size", None, 16, "default block size of the TRITON_MLA attention "
+        "backend, selected for head size 576 and dtype bfloat16",
+    )
+    hwcore.reset()
+    alone = cuda_platform("A100+H100", vendor_backends, environ={"CUDA_VISIBLE_DEVICES": "1"})
+    assert alone.check_and_update_config(config).adjustments[1].reason == (
+        "default block size of the FLASH_ATTN_MLA attention backend, selected for head size "
+        "576 and dtype bfloat16"
+    )
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "hwcore_cuda.plugin.check_and_update_config builds GpuSetup from the weakest capability "
+    "but devices[0].name, so on an H100+T4 node the message pairs the H100's name with the "
+    "T4's compute capability 7.5 (the 1.0 plugin had the same mismatch)"
+))
+def test_bfloat16_on_a_mixed_node_names_the_gpu_that_cannot_run_it(
+    cuda_platform: Callable[..., hwcore.Platform],
+) -> None:
+    config = EngineConfig(model=ModelConfig(dtype="bfloat16"))
+    message = (
+        "model.dtype='bfloat16' cannot run on this GPU. Bfloat16 is only supported on GPUs "
+        "with compute capability of at least 8.0. Your Tesla T4 GPU has compute capability "
+        "7.5. You can use float16 instead by explicitly setting the `dtype` flag in CLI, for "
+        "example: --dtype=half. Set model.dtype to one of: float16, float32."
+    )
+    with pytest.raises(hwcore.InvalidConfigError, match=f"^{re.escape(message)}$"):
+        cuda_platform("H100+T4", environ={}).check_and_update_config(config)
