@@ -63,9 +63,18 @@ def visible_devices(found: Inventory, visibility: Visibility) -> tuple[DeviceInf
     return tuple(devices)
 
 
+def weakest_device(devices: tuple[DeviceInfo, ...]) -> DeviceInfo | None:
+    """The visible GPU with the lowest compute capability (the first one if none is known),
+    whose limits the whole node runs at."""
+    known = [device for device in devices if device.capability is not None]
+    if known:
+        return min(known, key=lambda device: (device.capability, device.index))
+    return devices[0] if devices else None
+
+
 def weakest_capability(devices: tuple[DeviceInfo, ...]) -> DeviceCapability | None:
-    known = [device.capability for device in devices if device.capability is not None]
-    return min(known, default=None)
+    weakest = weakest_device(devices)
+    return None if weakest is None else weakest.capability
 
 
 def _platform_info(

@@ -5,7 +5,8 @@ patching the ``pynvml`` functions (keeping its real ``NVMLError`` classes) or by
 fake ``pynvml`` first on ``sys.path`` in a subprocess.
 
 NVML never creates a CUDA context and works on *physical* indices (PCI bus order): it
-ignores ``CUDA_VISIBLE_DEVICES``; ``hwcore_cuda.visibility`` maps logical to physical.
+ignores ``CUDA_VISIBLE_DEVICES``; ``hwcore_cuda.inventory`` maps logical to physical with
+the core's ``map_visible_devices``.
 ``pynvml`` is imported inside each function: importing this module loads no native library.
 """
 

@@ -41,11 +41,15 @@ def detect_platform(environ: Mapping[str, str]) -> PlatformInfo | PlatformAbsent
 
 @hookimpl
 def log_warnings(platform: Platform) -> list[str]:
-    # NVML lists GPUs in PCI bus order but CUDA defaults to fastest-first, so with mixed
-    # models logical index i may not be NVML's GPU i.
+    # NVML lists GPUs in PCI bus order but CUDA defaults to fastest-first, so on a node with
+    # mixed models CUDA_VISIBLE_DEVICES=0 may name another GPU for CUDA than for NVML: the
+    # whole node counts, not only the GPUs this process sees.
     if platform.environ.get("CUDA_DEVICE_ORDER") == "PCI_BUS_ID":
         return []
-    names = sorted({device.name for device in platform.devices()})
+    found = inventory.probe(TEGRA_ROOT)
+    if isinstance(found, inventory.NoGpu):
+        return []
+    names = sorted({gpu.name for gpu in found.gpus})
     if len(names) < 2:
         return []
     return [
@@ -99,10 +103,11 @@ def check_and_update_config(config: EngineConfig, platform: Platform) -> list[Co
     from hwcore.plugin_api import AttentionRequest
     from hwcore_cuda.config import GpuSetup, adjust_config
 
-    devices = platform.devices()
+    devices = tuple(platform.devices())
+    weakest = detection.weakest_device(devices)
     setup = GpuSetup(
-        detection.weakest_capability(tuple(devices)),
-        devices[0].name if devices else "CUDA",
+        None if weakest is None else weakest.capability,
+        "CUDA" if weakest is None else weakest.name,
         len(devices),
     )
 

@@ -32,7 +32,8 @@ from hwcore.cli.main import main
 from hwcore.errors import InvalidSelectedBackendError, NoValidBackendError
 from hwcore.plugin_api import AttentionRequest, DeviceCapability, DeviceInfo
 from hwcore_cuda import plugin
-from hwcore_cuda.attention import PROVIDER_HINTS, backend_priority
+from hwcore_cuda.attention import backend_priority
+from hwcore_cuda.backend_hints import PROVIDER_HINTS
 
 CudaPlatform = Callable[..., hwcore.Platform]
 ANY = object()  # a column vLLM does not look at for that row
@@ -301,8 +302,8 @@ def test_explain_lists_vllms_order_as_candidates(
 def test_explain_on_a_bare_node_chooses_torch_sdpa_or_says_why_not(
     explained: dict[str, list[dict[str, Any]]], capability: str, fakes: ModuleType
 ) -> None:
-    # Only hwcore's TORCH_SDPA is registered in the subprocess: it runs plain causal
-    # decoder attention over an unquantized cache, and nothing else.
+    # Only hwcore's TORCH_SDPA is registered in the subprocess: it runs decoder attention,
+    # causal or not, over an unquantized cache, and neither MLA nor a multimodal prefix.
     node = fakes.MODELS[NODE_OF[capability]][0]
     label = (
         f"No valid attention backend for cuda (platform 'cuda', hwcore-cuda 0.1.0; checked for "
@@ -311,7 +312,7 @@ def test_explain_on_a_bare_node_chooses_torch_sdpa_or_says_why_not(
     for request, answer in zip(cases_of(capability), explained[capability], strict=True):
         selection = answer["document"]["selection"]
         assert selection["device"]["name"] == node
-        plain = not (request.use_mla or request.use_mm_prefix or request.use_non_causal)
+        plain = not (request.use_mla or request.use_mm_prefix)
         if plain and request.kv_cache_dtype == "auto":
             assert (answer["code"], selection["error"]) == (0, None)
             assert selection["chosen"] == "hwcore.attention.torch_sdpa.TorchSDPABackend"

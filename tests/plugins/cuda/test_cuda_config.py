@@ -169,11 +169,6 @@ def test_a_mixed_node_chooses_the_backend_its_weakest_gpu_runs(
     )
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "hwcore_cuda.plugin.check_and_update_config builds GpuSetup from the weakest capability "
-    "but devices[0].name, so on an H100+T4 node the message pairs the H100's name with the "
-    "T4's compute capability 7.5 (the 1.0 plugin had the same mismatch)"
-))
 def test_bfloat16_on_a_mixed_node_names_the_gpu_that_cannot_run_it(
     cuda_platform: Callable[..., hwcore.Platform],
 ) -> None:

@@ -13,7 +13,7 @@ import pytest
 
 from hwcore.plugin_api import DeviceCapability, DeviceInfo, PlatformAbsent, PlatformInfo
 from hwcore_cuda import inventory, nvml, plugin
-from hwcore_cuda.attention import PROVIDER_HINTS
+from hwcore_cuda.backend_hints import PROVIDER_HINTS
 
 GIB = 1 << 30
 MIB = 1 << 20

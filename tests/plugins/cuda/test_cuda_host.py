@@ -214,12 +214,6 @@ def test_a_uniform_node_has_no_warning(cuda_platform: CudaPlatform) -> None:
     assert cuda_platform("8xH100", environ={}).log_warnings() == []
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "log_warnings looks only at the visible GPUs since contract 2.0 (1.0 looked at every GPU "
-    "of the node). With CUDA_VISIBLE_DEVICES=0 on an A100+H100 node, CUDA's default "
-    "fastest-first order makes '0' the H100 while NVML's 0 (whose facts hwcore reports) is "
-    "the A100: exactly the mismatch the warning exists for, and it is no longer given"
-))
 def test_a_mixed_node_warns_even_when_visibility_shows_one_gpu(
     cuda_platform: CudaPlatform,
 ) -> None:
