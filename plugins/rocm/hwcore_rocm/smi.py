@@ -27,9 +27,11 @@ import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import ModuleType
-from typing import Any
+from typing import Any, TypeVar
 
 from hwcore_rocm.links import Link
+
+T = TypeVar("T")
 
 _NOT_AVAILABLE = ("", "N/A")
 # Why amdsmi_init may fail, by AMDSMI_STATUS code (stable across amdsmi releases).
@@ -98,7 +100,7 @@ def memory_used(physical_index: int) -> int | None:
 # ----------------------------------------------------------------------------- sessions
 
 
-def _in_session(work: Callable[[ModuleType], Any]) -> Any:
+def _in_session(work: Callable[[ModuleType], T]) -> T | SmiUnavailable:
     """``work(amdsmi)`` between ``amdsmi_init`` and ``amdsmi_shut_down``, stdout captured,
     every exception turned into ``SmiUnavailable``."""
     printed = io.StringIO()

@@ -46,7 +46,7 @@ def write_tree(
 
 
 def _write_gpu(sysfs: Path, node: Path, index: int, model: str, count: int, xgmi: bool) -> None:
-    market, device_id, target, vram_mib, units, _ = hwcore_fake_amdsmi.MODELS[model]
+    _, device_id, target, vram_mib, units, _ = hwcore_fake_amdsmi.MODELS[model]
     bus = 0x0C + 0x10 * index
     _write(node / "properties", {
         "cpu_cores_count": 0, "simd_count": units * 4, "simd_per_cu": 4,
