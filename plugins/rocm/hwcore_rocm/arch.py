@@ -34,6 +34,10 @@ class ArchitectureError(ValueError):
     """A gfx architecture string that does not map to a known (major, minor) capability."""
 
 
+class ArchitectureTooOldError(ArchitectureError):
+    """A gfx architecture before gfx9 (Polaris, Fiji...): not a ROCm inference GPU."""
+
+
 def base_architecture(target: str) -> str:
     """``"gfx942"`` from ``"gfx942:sramecc+:xnack-"`` (HIP appends target features)."""
     return target.strip().split(":", 1)[0]
@@ -45,7 +49,8 @@ def capability_from_architecture(architecture: str) -> DeviceCapability | None:
     ``gfx<M><m><stepping>`` with a one-digit major for two or three digits (``gfx90a`` ->
     9.0, ``gfx942`` -> 9.4) and a two-digit major for four (``gfx1100`` -> 11.0). ``None``
     when the string is not a gfx name at all; ``ArchitectureError`` for a gfx name outside
-    the layouts and generations vLLM knows (majors 9 to 12).
+    the layouts and generations vLLM knows (majors 9 to 12), ``ArchitectureTooOldError``
+    for one before gfx9.
 
     >>> capability_from_architecture("gfx950")
     DeviceCapability(major=9, minor=5)
@@ -70,7 +75,7 @@ def capability_from_architecture(architecture: str) -> DeviceCapability | None:
         int(digits[:2]), int(digits[2])
     )
     if major < 9:
-        raise ArchitectureError(
+        raise ArchitectureTooOldError(
             f"Parsed unknown ROCm architecture from GCN arch '{architecture}': major={major}, "
             f"minor={minor}. Major version < 9 is not expected for any supported AMD GPU. "
             f"{_FILE_AN_ISSUE}"

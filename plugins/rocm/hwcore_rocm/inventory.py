@@ -23,7 +23,8 @@ from hwcore_rocm.links import Link, xgmi_fully_connected
 class Gpu:
     """One physical GPU's facts, whichever source found them; ``None``: unknown.
 
-    ``capability_error`` says why a gfx architecture has no capability (vLLM's message).
+    ``capability_error`` says why a gfx architecture has no capability (vLLM's message);
+    ``predates_gfx9`` marks the parts before gfx9, which no ROCm inference engine runs on.
     ``runtime_uuid`` is the ROCm runtime's ``GPU-<hex>`` id that visibility variables take.
     """
 
@@ -39,6 +40,7 @@ class Gpu:
     pci_bus_id: str | None = None
     numa_node: int | None = None
     compute_units: int | None = None
+    predates_gfx9: bool = False
 
 
 @dataclass(frozen=True)
@@ -98,10 +100,13 @@ def make_gpu(
 ) -> Gpu:
     """A ``Gpu`` whose name and capability are derived from its architecture and id."""
     target = arch.base_architecture(architecture)
+    capability: DeviceCapability | None = None
+    error: str | None = None
+    too_old = False
     try:
-        capability, error = arch.capability_from_architecture(target), None
+        capability = arch.capability_from_architecture(target)
     except arch.ArchitectureError as problem:
-        capability, error = None, str(problem)
+        error, too_old = str(problem), isinstance(problem, arch.ArchitectureTooOldError)
     return Gpu(
         physical_index=physical_index,
         name=names.device_name(device_id, market_name, target),
@@ -115,6 +120,7 @@ def make_gpu(
         pci_bus_id=pci_bus_id,
         numa_node=numa_node,
         compute_units=compute_units,
+        predates_gfx9=too_old,
     )
 
 

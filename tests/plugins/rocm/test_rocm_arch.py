@@ -32,6 +32,14 @@ def test_capability_is_parsed_as_vllm_parses_it(architecture: str, capability: t
     assert arch.capability_from_architecture(architecture) == DeviceCapability(*capability)
 
 
+def test_architectures_before_gfx9_have_their_own_error_class() -> None:
+    with pytest.raises(arch.ArchitectureTooOldError):
+        arch.capability_from_architecture("gfx803")
+    with pytest.raises(arch.ArchitectureError) as raised:
+        arch.capability_from_architecture("gfx1300")
+    assert not isinstance(raised.value, arch.ArchitectureTooOldError)
+
+
 def test_a_string_that_is_not_a_gfx_name_has_no_capability() -> None:
     assert arch.capability_from_architecture("sm_90") is None
 

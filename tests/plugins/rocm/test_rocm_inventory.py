@@ -151,9 +151,22 @@ def test_an_architecture_vllm_does_not_know_keeps_its_error(
     found = inventory.probe(*empty_roots)
     assert isinstance(found, inventory.Inventory)
     gpu = found.gpu(0)
-    assert gpu.capability is None
+    assert (gpu.capability, gpu.predates_gfx9) == (None, False)
     assert gpu.capability_error == (
         "Parsed unknown ROCm architecture from GCN arch 'gfx1300': major=13, minor=0. Major "
         "version > 12 is beyond currently known AMD generations. Please file an hwcore-rocm "
         "issue naming your GPU model."
     )
+
+
+def test_a_gpu_before_gfx9_is_marked(
+    fake_amdsmi: Callable[..., object], fakes: ModuleType, empty_roots: tuple[Path, Path],
+) -> None:
+    node = fakes.node("RX7900XTX")
+    node.gpus[0].target, node.gpus[0].device_id = "gfx803", "0x67df"  # an RX 580
+    fake_amdsmi(node)
+    found = inventory.probe(*empty_roots)
+    assert isinstance(found, inventory.Inventory)
+    gpu = found.gpu(0)
+    assert (gpu.name, gpu.capability, gpu.predates_gfx9) == ("Radeon RX 7900 XTX", None, True)
+    assert gpu.capability_error is not None and "major=8" in gpu.capability_error
