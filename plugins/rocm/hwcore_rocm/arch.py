@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from hwcore.records import DeviceCapability
+from hwcore.plugin_api import DeviceCapability
 
 # vLLM 0.33 RocmPlatform.supported_quantization, in its order.
 SUPPORTED_QUANTIZATION = (

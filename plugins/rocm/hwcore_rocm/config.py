@@ -22,6 +22,10 @@ The rules (vLLM's ``RocmPlatform.check_and_update_config`` and
   ``+rms_norm_gated`` for unquantized models; an op the user named either way is kept.
 * AITER switches that came from ``HWCORE_ROCM_*`` variables are written into
   ``options``, so the validated config says what the engine runs with.
+* Attention backends are chosen per request, which carries no config, so selection reads
+  the AITER switches from the environment. An option that would change the backends tried
+  for this model (``rocm.use_aiter`` on an MI300X with AITER installed, say) while the
+  environment says otherwise is an error naming both: it would be silently ignored.
 """
 
 from __future__ import annotations
@@ -29,9 +33,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from hwcore.errors import InvalidConfigError
-from hwcore.records import AttentionBackendSpec, ConfigAdjustment, DeviceCapability, EngineConfig
-from hwcore_rocm import arch
+from hwcore.plugin_api import (
+    AttentionBackendSpec,
+    ConfigAdjustment,
+    DeviceCapability,
+    EngineConfig,
+    InvalidConfigError,
+)
+from hwcore_rocm.attention import backend_priority
 from hwcore_rocm.switches import SWITCH_NAMES, Aiter, AiterSwitches, option_key, variable_name
 
 GPU_WORKER = "vllm.v1.worker.gpu_worker.Worker"
@@ -54,11 +63,13 @@ BackendChooser = Callable[[EngineConfig, str], AttentionBackendSpec]
 
 @dataclass(frozen=True)
 class GpuSetup:
-    """The facts of the GPUs this process sees, and the AITER switches on the weakest."""
+    """The facts of the GPUs this process sees, and the AITER switches (the config's) on
+    the weakest of them; ``environ`` is the host's environment."""
 
     capability: DeviceCapability | None
     gpu_name: str
     visible_devices: int
+    supported_dtypes: tuple[str, ...]
     aiter: Aiter
     environ: Mapping[str, str]
 
@@ -90,24 +101,25 @@ def adjust_config(
 def _effective_dtype(config: EngineConfig, setup: GpuSetup) -> str:
     requested = config.model.dtype
     if requested == "auto":
-        return arch.SUPPORTED_DTYPES[0]
-    capability = setup.capability
-    if requested == "bfloat16" and capability is not None and capability < arch.BFLOAT16_MINIMUM:
+        return setup.supported_dtypes[0]
+    if requested not in setup.supported_dtypes:
+        detail = bfloat16_message(setup.capability, setup.gpu_name) if (
+            requested == "bfloat16") else f"Your {setup.gpu_name} GPU does not compute in it."
         raise InvalidConfigError(
-            f"model.dtype='bfloat16' cannot run on this GPU. {bfloat16_message(setup)} "
-            "Set model.dtype to one of: float16, float32."
+            f"model.dtype={requested!r} cannot run on this GPU. {detail} "
+            f"Set model.dtype to one of: {', '.join(setup.supported_dtypes)}."
         )
     return requested
 
 
-def bfloat16_message(setup: GpuSetup) -> str:
-    capability = setup.capability
+def bfloat16_message(capability: DeviceCapability | None, gpu_name: str) -> str:
+    """vLLM's words for bfloat16 on a GPU below capability 8.0 (or without one)."""
     compute = "does not have a compute capability" if capability is None else (
         f"has compute capability {capability.as_version_str()}"
     )
     return (
         "Bfloat16 is only supported on GPUs with compute capability of at least 8.0. "
-        f"Your {setup.gpu_name} GPU {compute}. You can use float16 instead by explicitly "
+        f"Your {gpu_name} GPU {compute}. You can use float16 instead by explicitly "
         "setting the `dtype` flag in CLI, for example: --dtype=half."
     )
 
@@ -254,3 +266,42 @@ def _switch_options(config: EngineConfig, setup: GpuSetup) -> list[ConfigAdjustm
             f"options.{key}", None, value, f"{variable}={setup.environ[variable]!r}"
         ))
     return adjustments
+
+
+def check_attention_switches(
+    config: EngineConfig, wanted: Aiter, selected_with: Aiter, environ: Mapping[str, str]
+) -> None:
+    """Raise when the config's AITER switches (``wanted``) would give this model other
+    attention candidates than the environment's (``selected_with``), which selection uses."""
+    flags = {
+        "use_mla": config.model.use_mla,
+        "use_sparse": False,
+        "use_kv_connector": config.kv_transfer.connector is not None,
+        "encoder_decoder": config.model.is_encoder_decoder,
+    }
+    intended = backend_priority(wanted, **flags)
+    actual = backend_priority(selected_with, **flags)
+    if intended == actual:
+        return
+    defaults = AiterSwitches()
+    differing = [
+        name for name in SWITCH_NAMES
+        if getattr(wanted.switches, name) != getattr(selected_with.switches, name)
+    ]
+    given = ", ".join(
+        f"options[{option_key(name)!r}]={getattr(wanted.switches, name)!r}" for name in differing
+    )
+    found = ", ".join(
+        f"{variable_name(name)}={environ[variable_name(name)]!r}"
+        if variable_name(name) in environ
+        else f"{variable_name(name)} unset (default {int(getattr(defaults, name))})"
+        for name in differing
+    )
+    fix = ", ".join(
+        f"{variable_name(name)}={int(getattr(wanted.switches, name))}" for name in differing
+    )
+    raise InvalidConfigError(
+        f"{given} would make hwcore-rocm try the attention backends {', '.join(intended)}, "
+        f"but attention is selected per process from the environment ({found}), which "
+        f"gives {', '.join(actual)}; set {fix} in the engine's environment so both agree"
+    )

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from hwcore.records import DeviceCapability
+from hwcore.plugin_api import DeviceCapability
 from hwcore_rocm import arch, kfd, names, smi
 from hwcore_rocm.links import Link, xgmi_fully_connected
 

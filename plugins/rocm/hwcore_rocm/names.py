@@ -24,7 +24,17 @@ NAMES_BY_DEVICE_ID = {
     "0x7551": "AMD Radeon R9700",  # gfx1201, Navi 48
 }
 
+# APUs: the GPU shares host memory (MI300A, the Strix parts above).
+INTEGRATED_DEVICE_IDS = frozenset({"0x74a0", "0x150e", "0x1586"})
+
 _NO_NAME = ("", "N/A")
+
+
+def integrated(device_id: str | None) -> bool | None:
+    """Whether the GPU shares host memory: known for the ids in the table, else ``None``."""
+    if device_id in INTEGRATED_DEVICE_IDS:
+        return True
+    return False if device_id in NAMES_BY_DEVICE_ID else None
 
 
 def device_id_text(device_id: int | str | None) -> str | None:

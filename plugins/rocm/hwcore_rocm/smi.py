@@ -91,6 +91,21 @@ def read_device_table() -> SmiTable | SmiUnavailable:
     return _in_session(_read_table)
 
 
+def read_links(physical_ids: list[int]) -> tuple[Link, ...] | SmiUnavailable:
+    """The links between each pair of GPUs ``physical_ids``, read now (vLLM asks amdsmi
+    each time too: links can go down)."""
+
+    def read(smi: ModuleType) -> tuple[Link, ...]:
+        handles = list(smi.amdsmi_get_processor_handles())
+        links = _read_links(smi, [handles[i] for i in physical_ids])
+        return tuple(
+            Link(physical_ids[link.first], physical_ids[link.second], link.hops, link.link_type)
+            for link in links
+        )
+
+    return _in_session(read)
+
+
 def memory_used(physical_index: int) -> int | None:
     """VRAM bytes in use on GPU ``physical_index`` (by any process), ``None`` if unknown."""
     answer = _in_session(lambda smi: _vram_used(smi, physical_index))

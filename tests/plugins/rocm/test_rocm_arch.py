@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from hwcore.records import DeviceCapability
+from hwcore.plugin_api import DeviceCapability
 from hwcore_rocm import arch
 
 

@@ -8,7 +8,7 @@ from types import ModuleType
 
 import pytest
 
-from hwcore.records import DeviceCapability
+from hwcore.plugin_api import DeviceCapability
 from hwcore_rocm import inventory
 
 GIB = 1 << 30
