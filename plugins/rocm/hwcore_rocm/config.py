@@ -8,8 +8,8 @@ The rules (vLLM's ``RocmPlatform.check_and_update_config`` and
   ``"auto"`` means the first supported dtype when choosing the attention backend.
 * ``parallel`` world size must fit the visible GPUs unless Ray or an external launcher
   places workers on other nodes.
-* ``cache.block_size`` unset becomes 16, or 64 when AITER unified attention is switched
-  on (its kernels are tuned for 64-token pages).
+* ``cache.block_size`` unset becomes 16, or 64 when AITER and AITER unified attention are
+  switched on (its kernels are tuned for 64-token pages).
 * ``compilation.mode`` ``"auto"`` becomes ``"vllm_compile"``; ``cudagraph_mode``
   ``"auto"`` becomes full-and-piecewise graphs when the selected attention backend can be
   captured whole, else piecewise. Prefill context parallelism cannot run in full graphs:
@@ -149,11 +149,14 @@ def _worker(config: EngineConfig) -> ConfigAdjustment | None:
 def _block_size(config: EngineConfig, aiter: Aiter) -> ConfigAdjustment | None:
     if config.cache.block_size is not None:
         return None
-    if aiter.unified_attention:
+    # vLLM's rule reads the two switches only, installed AITER or not: a 64-token block
+    # suits every ROCm backend, which all take multiples of 16.
+    wanted = aiter.switches
+    if wanted.use_aiter and wanted.use_aiter_unified_attention:
         return ConfigAdjustment(
             "cache.block_size", None, AITER_UNIFIED_BLOCK_SIZE,
-            "AITER unified attention is switched on (rocm.use_aiter_unified_attention) and "
-            "its kernels are tuned for 64-token blocks",
+            "AITER unified attention is switched on (rocm.use_aiter and "
+            "rocm.use_aiter_unified_attention), and its kernels are tuned for 64-token blocks",
         )
     return ConfigAdjustment(
         "cache.block_size", None, DEFAULT_BLOCK_SIZE, "ROCm's default KV-cache block size"

@@ -141,10 +141,6 @@ class Aiter:
         return self.enabled and self.switches.use_aiter_mla
 
     @property
-    def unified_attention(self) -> bool:
-        return self.enabled and self.switches.use_aiter_unified_attention
-
-    @property
     def rdna(self) -> bool:
         """AITER's Triton kernels on RDNA4, which has no CK build."""
         return (

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 HIP = "HIP_VISIBLE_DEVICES"
 CUDA = "CUDA_VISIBLE_DEVICES"
 ROCR = "ROCR_VISIBLE_DEVICES"
-LISTING_HINT = "`amd-smi list` or `rocminfo` lists the GPUs and their UUIDs"
+LISTING_HINT = "`amd-smi list`"
 
 
 class InconsistentVisibilityError(ValueError):

@@ -7,11 +7,15 @@ import importlib.machinery
 import importlib.util
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from types import ModuleType
 
 import pytest
+
+import hwcore_rocm.plugin
+from hwcore.plugin_api import Platform
+from hwcore.testing import IsolatedHost
 
 FAKE_AMDSMI_DIR = Path(__file__).parent / "fake_amdsmi"
 VISIBILITY_VARIABLES = ("HIP_VISIBLE_DEVICES", "CUDA_VISIBLE_DEVICES", "ROCR_VISIBLE_DEVICES")
@@ -32,6 +36,9 @@ def _load(name: str, path: Path) -> ModuleType:
 
 fake = _load("hwcore_fake_amdsmi", FAKE_AMDSMI_DIR / "hwcore_fake_amdsmi.py")
 fake_kfd = _load("hwcore_fake_kfd", FAKE_AMDSMI_DIR / "hwcore_fake_kfd.py")
+test_backends = _load(
+    "hwcore_rocm_test_backends", Path(__file__).parent / "hwcore_rocm_test_backends.py"
+)
 
 
 class _BrokenAmdsmi(importlib.abc.MetaPathFinder):
@@ -92,8 +99,11 @@ def broken_amdsmi(monkeypatch: pytest.MonkeyPatch) -> Callable[[str], None]:
 def kfd_tree(tmp_path: Path) -> Callable[..., tuple[Path, Path]]:
     """``kfd_tree(["MI300X"] * 8, xgmi=None, with_dev=True) -> (sysfs, dev)``."""
 
+    trees: list[Path] = []
+
     def write(models: list[str], **options: object) -> tuple[Path, Path]:
-        return fake_kfd.write_tree(tmp_path / "kfd-node", models, **options)  # type: ignore[no-any-return]
+        trees.append(tmp_path / f"kfd-node-{len(trees)}")
+        return fake_kfd.write_tree(trees[-1], models, **options)  # type: ignore[no-any-return]
 
     return write
 
@@ -119,3 +129,42 @@ def fake_amdsmi_env() -> Callable[[str], dict[str, str]]:
         return env
 
     return build
+
+
+@pytest.fixture
+def vendor_backends() -> object:
+    """A general plugin registering stand-ins for vLLM's ROCm backends."""
+    return test_backends.VendorBackendsPlugin()
+
+
+@pytest.fixture
+def rocm_platform(
+    fake_amdsmi: Callable[..., object], empty_roots: tuple[Path, Path]
+) -> Iterator[Callable[..., Platform]]:
+    """``rocm_platform("8xMI300X", environ={...}, plugins=[...])``: a real host over a fake
+    node (``None``: keep what the test set up), process-wide until the test ends."""
+    hosts: list[IsolatedHost] = []
+
+    def start(
+        node: object = "8xMI300X",
+        environ: dict[str, str] | None = None,
+        plugins: Sequence[object] = (),
+        roots: tuple[Path, Path] = empty_roots,
+    ) -> Platform:
+        if node is not None:
+            fake_amdsmi(node)
+        sysfs, dev = roots
+        host = IsolatedHost({"HWCORE_SYSFS_ROOT": str(sysfs), "HWCORE_DEV_ROOT": str(dev),
+                             **(environ or {})})
+        host.add_platform(hwcore_rocm.plugin, "rocm", distribution="hwcore-rocm",
+                          version="0.1.0")
+        for number, general in enumerate(plugins):
+            host.add_plugin(general, f"general{number}")
+        hosts.append(host.install())
+        platform = host.platform()
+        platform.info  # noqa: B018 - resolve now, while the fake node is the one set up
+        return platform
+
+    yield start
+    for host in reversed(hosts):
+        host.uninstall()

@@ -3,8 +3,12 @@ AITER state and request, read from its source, then TORCH_SDPA."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
+from hwcore.plugin_api import AttentionRequest, NoValidBackendError, Platform
+from hwcore_rocm import switches
 from hwcore_rocm.attention import backend_priority
 from hwcore_rocm.switches import Aiter, AiterSwitches
 
@@ -78,3 +82,74 @@ def test_kv_connectors_and_encoder_decoder_models_skip_rocm_attn(
     assert backend_priority(aiter, use_mla=True, use_sparse=False, use_kv_connector=True,
                             encoder_decoder=True) == backend_priority(
         aiter, use_mla=True, use_sparse=False)
+
+
+# ---------------------------------------------------------------- through a real host
+
+
+def test_mi300x_picks_rocm_attn_and_kv_connectors_skip_it(
+    rocm_platform: Callable[..., Platform], vendor_backends: object
+) -> None:
+    platform = rocm_platform("8xMI300X", plugins=[vendor_backends])
+    request = AttentionRequest(head_size=128, dtype="bfloat16")
+    assert platform.get_attn_backend_cls(None, request) == "hwcore_rocm_test_backends.ROCM_ATTN"
+    connector = AttentionRequest(head_size=128, dtype="bfloat16", use_kv_connector=True)
+    assert platform.get_attn_backend_cls(None, connector) == (
+        "hwcore_rocm_test_backends.TRITON_ATTN")
+    mla = AttentionRequest(head_size=576, dtype="bfloat16", use_mla=True)
+    assert platform.get_attn_backend_cls(None, mla) == "hwcore_rocm_test_backends.TRITON_MLA"
+
+
+def test_switches_in_the_environment_steer_selection(
+    rocm_platform: Callable[..., Platform], vendor_backends: object,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(switches, "aiter_installed", lambda: True)
+    platform = rocm_platform("8xMI300X", environ={"HWCORE_ROCM_USE_AITER": "1"},
+                             plugins=[vendor_backends])
+    mla = AttentionRequest(head_size=576, dtype="bfloat16", use_mla=True)
+    assert platform.get_attn_backend_priority(mla) == list(AITER_MLA)
+    assert platform.get_attn_backend_cls(None, mla) == "hwcore_rocm_test_backends.ROCM_AITER_MLA"
+    cross = AttentionRequest(head_size=64, dtype="float16", attn_type="encoder_decoder")
+    assert platform.get_attn_backend_priority(cross)[:2] == ["ROCM_AITER_FA",
+                                                             "ROCM_AITER_UNIFIED_ATTN"]
+
+
+def test_a_mixed_node_selects_for_its_weakest_gpu(
+    rocm_platform: Callable[..., Platform], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(switches, "aiter_installed", lambda: True)
+    platform = rocm_platform("MI210+RX9070XT", environ={"HWCORE_ROCM_USE_AITER": "1"})
+    request = AttentionRequest(head_size=128, dtype="float16")
+    # The MI210 (9.0) is weaker than the RX 9070 XT (12.0): no RDNA4 AITER lead.
+    assert platform.get_attn_backend_priority(request) == ["ROCM_ATTN", *TAIL]
+
+
+def test_without_vendor_backends_the_reference_backend_runs(
+    rocm_platform: Callable[..., Platform],
+) -> None:
+    platform = rocm_platform("8xMI300X")
+    request = AttentionRequest(head_size=128, dtype="bfloat16")
+    assert platform.get_attn_backend_cls(None, request) == (
+        "hwcore.attention.torch_sdpa.TorchSDPABackend")
+
+
+def test_no_valid_backend_names_the_kv_cache_dtypes_that_would_work(
+    rocm_platform: Callable[..., Platform], vendor_backends: object
+) -> None:
+    platform = rocm_platform("8xMI300X", plugins=[vendor_backends])
+    request = AttentionRequest(head_size=128, dtype="bfloat16", kv_cache_dtype="nvfp4")
+    with pytest.raises(NoValidBackendError) as raised:
+        platform.get_attn_backend_cls(None, request)
+    message = str(raised.value)
+    assert message.startswith(
+        "No valid attention backend for cuda (platform 'rocm', hwcore-rocm 0.1.0; checked for "
+        "device 0 (AMD Instinct MI300X, compute capability 9.4), the weakest of 8 visible "
+        "devices) with head_size=128, dtype=bfloat16, kv_cache_dtype=nvfp4, block_size=auto. "
+        "Reasons:\n  ROCM_ATTN: kv_cache_dtype"
+    )
+    assert "\n  TURBOQUANT: not registered" in message
+    assert (
+        "Supported kv_cache_dtype values: auto, bfloat16, float16, float32, fp8, fp8_e4m3, "
+        "fp8_e5m2, fp8_per_token_head, int4_per_token_head, int8_per_token_head.\n"
+    ) in message

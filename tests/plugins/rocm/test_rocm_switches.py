@@ -112,10 +112,11 @@ def test_each_kernel_switch_needs_aiter_on() -> None:
     aiter = Aiter(AiterSwitches(use_aiter=True, use_aiter_mha=False, use_aiter_moe=False,
                                 use_aiter_unified_attention=True,
                                 use_aiter_fusion_shared_experts=True), True, "gfx942")
-    assert (aiter.mha, aiter.mla, aiter.unified_attention, aiter.fused_moe,
-            aiter.fused_shared_experts) == (False, True, True, False, False)
-    off = Aiter(AiterSwitches(use_aiter_unified_attention=True), True, "gfx942")
-    assert off.unified_attention is False
+    assert (aiter.mha, aiter.mla, aiter.fused_moe, aiter.fused_shared_experts) == (
+        False, True, False, False)
+    shared = Aiter(AiterSwitches(use_aiter=True, use_aiter_fusion_shared_experts=True), True,
+                   "gfx950")
+    assert (shared.fused_moe, shared.fused_shared_experts) == (True, True)
 
 
 def test_aiter_is_found_without_being_imported(
