@@ -188,7 +188,7 @@ def _details(
     details += [(f"switch {switches.option_key(name)}", source) for name, source in sources.items()]
     if PINNED_TRANSFER_VARIABLE not in environ:
         details.append((
-            "set for the engine",
+            "engine should set",
             f"{PINNED_TRANSFER_VARIABLE}={PINNED_TRANSFER_KIB} (vLLM's default; hwcore "
             "writes no environment)",
         ))

@@ -63,7 +63,7 @@ def test_eight_mi300x(
     assert info.details == (
         ("detected with", "amdsmi"), ("physical GPUs", "8"), ("amdsmi library", "25.5.1"),
         ("driver version", "6.12.12"), ("AITER", "not installed"),
-        ("set for the engine", "GPU_PINNED_MIN_XFER_SIZE=4194304 (vLLM's default; hwcore "
+        ("engine should set", "GPU_PINNED_MIN_XFER_SIZE=4194304 (vLLM's default; hwcore "
                                "writes no environment)"),
     )
     assert dict(info.backend_hints)["ROCM_AITER_FA"].startswith("a plugin wrapping AITER")
