@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 from hwcore.plugin_api import DeviceCapability
 from hwcore_rocm import arch, kfd, names, smi
@@ -71,7 +70,7 @@ class NoGpu:
     reason: str
 
 
-def probe(sysfs: Path, dev: Path) -> Inventory | NoGpu:
+def probe(sysfs: kfd.StrPath, dev: kfd.StrPath) -> Inventory | NoGpu:
     """Find the node's AMD GPUs: amdsmi first, then the KFD topology under ``sysfs``."""
     table = smi.read_device_table()
     if isinstance(table, smi.SmiTable) and table.devices:

@@ -9,15 +9,18 @@ is the order in which the ROCm runtime enumerates agents, so it is also HIP's or
 Reading it needs no library and no device access, so the answer is only "present" when
 ``<dev>/kfd`` exists too: a container sees the host's sysfs, but without that device node
 no process in it can use the GPUs. Both roots are parameters, set from
-``HWCORE_SYSFS_ROOT`` and ``HWCORE_DEV_ROOT``.
+``HWCORE_SYSFS_ROOT`` and ``HWCORE_DEV_ROOT``. Paths are strings and ``os`` calls:
+pathlib costs start-up time that every process importing the plugin would pay.
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
-from pathlib import Path
 
 from hwcore_rocm.links import XGMI, Link
+
+StrPath = str | os.PathLike[str]
 
 TOPOLOGY = "class/kfd/kfd/topology/nodes"
 AMD_VENDOR_ID = 4098  # 0x1002
@@ -57,14 +60,14 @@ class KfdUnavailable:
     reason: str
 
 
-def read_topology(sysfs: Path, dev: Path) -> KfdTopology | KfdUnavailable:
+def read_topology(sysfs: StrPath, dev: StrPath) -> KfdTopology | KfdUnavailable:
     """Every AMD GPU node under ``sysfs``, or why there is none this process can use."""
-    nodes_dir = sysfs / TOPOLOGY
+    nodes_dir = os.path.join(sysfs, TOPOLOGY)
     try:
-        node_dirs = sorted((p for p in nodes_dir.iterdir() if p.name.isdigit()),
-                           key=lambda p: int(p.name))
+        node_names = sorted((n for n in os.listdir(nodes_dir) if n.isdigit()), key=int)
     except OSError:
         return KfdUnavailable(f"no KFD topology at {nodes_dir} (amdgpu driver not loaded)")
+    node_dirs = [os.path.join(nodes_dir, name) for name in node_names]
     gpus: list[KfdGpu] = []
     gpu_index_by_node: dict[int, int] = {}
     for node_dir in node_dirs:
@@ -74,14 +77,15 @@ def read_topology(sysfs: Path, dev: Path) -> KfdTopology | KfdUnavailable:
             gpus.append(gpu)
     if not gpus:
         return KfdUnavailable(f"the KFD topology at {nodes_dir} lists no AMD GPU")
-    if not (dev / "kfd").exists():
+    device = os.path.join(dev, "kfd")
+    if not os.path.exists(device):
         return KfdUnavailable(
-            f"the KFD topology at {nodes_dir} lists {_count(len(gpus))}, but {dev / 'kfd'} "
+            f"the KFD topology at {nodes_dir} lists {_count(len(gpus))}, but {device} "
             "does not exist, so no process here can use them; give the container the "
             "devices (docker run --device=/dev/kfd --device=/dev/dri)"
         )
     links = _xgmi_links(node_dirs, gpu_index_by_node)
-    return KfdTopology(tuple(gpus), links, str(nodes_dir))
+    return KfdTopology(tuple(gpus), links, nodes_dir)
 
 
 def architecture_from_target_version(version: int) -> str:
@@ -91,8 +95,8 @@ def architecture_from_target_version(version: int) -> str:
     return f"gfx{major}{minor:x}{stepping:x}"
 
 
-def _read_gpu(sysfs: Path, node_dir: Path, index: int) -> KfdGpu | None:
-    properties = _properties(node_dir / "properties")
+def _read_gpu(sysfs: StrPath, node_dir: str, index: int) -> KfdGpu | None:
+    properties = _properties(os.path.join(node_dir, "properties"))
     target = properties.get("gfx_target_version", 0)
     if properties.get("vendor_id") != AMD_VENDOR_ID or target <= 0:
         return None  # a CPU agent, or another vendor's device
@@ -102,7 +106,7 @@ def _read_gpu(sysfs: Path, node_dir: Path, index: int) -> KfdGpu | None:
     device_id = properties.get("device_id")
     return KfdGpu(
         index=index,
-        node=int(node_dir.name),
+        node=int(os.path.basename(node_dir)),
         architecture=architecture_from_target_version(target),
         device_id=None if device_id is None else f"0x{device_id:04x}",
         # The ROCm runtime's UUID, as ROCR_VISIBLE_DEVICES and rocminfo write it.
@@ -122,28 +126,29 @@ def _pci_bus_id(properties: dict[str, int]) -> str | None:
     return f"{properties.get('domain', 0):04x}:{bus:02x}:{device:02x}.{function:x}"
 
 
-def _numa_node(sysfs: Path, bus_id: str) -> int | None:
+def _numa_node(sysfs: StrPath, bus_id: str) -> int | None:
     try:
-        node = int((sysfs / "bus/pci/devices" / bus_id / "numa_node").read_text())
+        with open(os.path.join(sysfs, "bus/pci/devices", bus_id, "numa_node")) as file:
+            node = int(file.read())
     except (OSError, ValueError):
         return None
     return node if node >= 0 else None  # -1: the platform has no NUMA information
 
 
-def _vram(node_dir: Path) -> int:
+def _vram(node_dir: str) -> int:
     total = 0
-    for bank in sorted(node_dir.glob("mem_banks/*/properties")):
+    for bank in _entries(node_dir, "mem_banks"):
         properties = _properties(bank)
         if properties.get("heap_type") in _VRAM_HEAPS:
             total += properties.get("size_in_bytes", 0)
     return total
 
 
-def _xgmi_links(node_dirs: list[Path], gpu_index_by_node: dict[int, int]) -> tuple[Link, ...]:
+def _xgmi_links(node_dirs: list[str], gpu_index_by_node: dict[int, int]) -> tuple[Link, ...]:
     # KFD lists only direct links, so an XGMI io_link between two GPUs is one hop.
     pairs: set[tuple[int, int]] = set()
     for node_dir in node_dirs:
-        for link_file in node_dir.glob("io_links/*/properties"):
+        for link_file in _entries(node_dir, "io_links"):
             link = _properties(link_file)
             first = gpu_index_by_node.get(link.get("node_from", -1))
             second = gpu_index_by_node.get(link.get("node_to", -1))
@@ -152,10 +157,21 @@ def _xgmi_links(node_dirs: list[Path], gpu_index_by_node: dict[int, int]) -> tup
     return tuple(Link(first, second, 1, XGMI) for first, second in sorted(pairs))
 
 
-def _properties(path: Path) -> dict[str, int]:
+def _entries(node_dir: str, kind: str) -> list[str]:
+    """The ``properties`` files of a node's ``mem_banks`` or ``io_links``."""
+    folder = os.path.join(node_dir, kind)
+    try:
+        names = sorted(os.listdir(folder))
+    except OSError:
+        return []
+    return [os.path.join(folder, name, "properties") for name in names]
+
+
+def _properties(path: str) -> dict[str, int]:
     """``key value`` lines with integer values; an unreadable file reads as empty."""
     try:
-        text = path.read_text()
+        with open(path) as file:
+            text = file.read()
     except OSError:
         return {}
     values: dict[str, int] = {}

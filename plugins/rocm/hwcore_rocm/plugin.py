@@ -12,10 +12,9 @@ torch: pluggy imports every installed platform plugin in every process.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hwcore.plugin_api import dev_root, hookimpl, imported_torch, sysfs_root
+from hwcore.plugin_api import dev_root, hookimpl, sysfs_root
 from hwcore_rocm import arch, detection, inventory, kfd, smi, switches, visibility
 from hwcore_rocm.links import xgmi_fully_connected
 
@@ -39,7 +38,7 @@ HWCORE_CONTRACT_VERSION = "2.0"
 
 @hookimpl
 def detect_platform(environ: Mapping[str, str]) -> PlatformInfo | PlatformAbsent:
-    found = inventory.probe(Path(sysfs_root(environ)), Path(dev_root(environ)))
+    found = inventory.probe(sysfs_root(environ), dev_root(environ))
     return detection.describe(found, environ, switches.aiter_installed())
 
 
@@ -81,10 +80,11 @@ def is_fully_connected(physical_device_ids: list[int], platform: Platform) -> bo
 
 @hookimpl
 def get_current_memory_usage(device_id: int, platform: Platform) -> int:
+    from hwcore.plugin_api import imported_torch, torch_memory_in_use
+
     platform.device(device_id)  # IndexError naming what is visible
     if imported_torch() is None:
         return 0  # torch holds no memory in a process that has not imported it
-    from hwcore.plugin_api import torch_memory_in_use
 
     return torch_memory_in_use("cuda", device_id)
 
@@ -191,5 +191,5 @@ def get_attn_backend_priority(
 # ------------------------------------------------------------------------------- helpers
 
 
-def _roots(environ: Mapping[str, str]) -> tuple[Path, Path]:
-    return Path(sysfs_root(environ)), Path(dev_root(environ))
+def _roots(environ: Mapping[str, str]) -> tuple[str, str]:
+    return sysfs_root(environ), dev_root(environ)

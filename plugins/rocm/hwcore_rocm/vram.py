@@ -6,12 +6,13 @@ PCI device directory; reading it needs no library and no device context.
 
 from __future__ import annotations
 
-from pathlib import Path
+import os
 
 
-def vram_used(sysfs: Path, pci_bus_id: str) -> int | None:
+def vram_used(sysfs: str, pci_bus_id: str) -> int | None:
     """Bytes of VRAM in use on the GPU at ``pci_bus_id``, ``None`` when not published."""
     try:
-        return int((sysfs / "bus/pci/devices" / pci_bus_id / "mem_info_vram_used").read_text())
+        with open(os.path.join(sysfs, "bus/pci/devices", pci_bus_id, "mem_info_vram_used")) as file:
+            return int(file.read())
     except (OSError, ValueError):
         return None

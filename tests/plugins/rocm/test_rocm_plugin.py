@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from hwcore import plugin_api
 from hwcore.plugin_api import DeviceCapability, InvalidConfigError, Platform, UnsupportedDtypeError
-from hwcore_rocm import plugin
 
 GIB = 1 << 30
 
@@ -97,7 +97,7 @@ def test_memory_in_use_is_zero_before_torch_is_imported(
     rocm_platform: Callable[..., Platform], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     platform = rocm_platform("2xMI300X")
-    monkeypatch.setattr(plugin, "imported_torch", lambda: None)
+    monkeypatch.setattr(plugin_api, "imported_torch", lambda: None)
     assert platform.get_current_memory_usage(1) == 0
     message = ("rocm device 2 is not visible: this process sees 2 device(s); use an index from "
                "0 to 1")
@@ -117,7 +117,7 @@ def test_memory_in_use_asks_torch_once_it_is_imported(
     )
     fake_torch = types.SimpleNamespace(cuda=cuda)
     monkeypatch.setitem(sys.modules, "torch", fake_torch)  # type: ignore[arg-type]
-    monkeypatch.setattr(plugin, "imported_torch", lambda: fake_torch)
+    monkeypatch.setattr(plugin_api, "imported_torch", lambda: fake_torch)
     assert platform.get_current_memory_usage(1) == 3 * GIB
     assert calls == ["empty_cache", "reset 1"]
 
