@@ -11,7 +11,13 @@ from pathlib import Path
 import pytest
 
 from hwcore import plugin_api
-from hwcore.plugin_api import DeviceCapability, InvalidConfigError, Platform, UnsupportedDtypeError
+from hwcore.plugin_api import (
+    DeviceCapability,
+    InvalidConfigError,
+    MemoryOpError,
+    Platform,
+    UnsupportedDtypeError,
+)
 
 GIB = 1 << 30
 
@@ -173,3 +179,17 @@ def test_quantization_is_vllms_list(rocm_platform: Callable[..., Platform]) -> N
         platform.verify_quantization(method)
     with pytest.raises(InvalidConfigError, match=r"^bitsandbytes quantization is not supported on rocm; use one of: awq, "):
         platform.verify_quantization("bitsandbytes")
+
+
+def test_block_copies_go_to_torchs_cuda_device(rocm_platform: Callable[..., Platform]) -> None:
+    torch = pytest.importorskip("torch")
+    platform = rocm_platform("2xMI300X")
+    host, other = torch.zeros(4, 2), torch.zeros(4, 2)
+    blocks = torch.tensor([0])
+    message = ("dst_cache is on device 'cpu', expected a 'cuda' tensor; move it with "
+               ".to('cuda') when the cache is allocated")
+    with pytest.raises(MemoryOpError, match=f"^{re.escape(message)}$"):
+        platform.insert_blocks_to_device(host, other, blocks, blocks)
+    with pytest.raises(MemoryOpError, match=r"^src_cache is on device 'cpu', expected a 'cuda'"):
+        platform.swap_out_blocks_to_host(host, other, blocks, blocks)
+    assert torch.equal(other, torch.zeros(4, 2))  # nothing was written
