@@ -45,10 +45,9 @@ def describe(
     if isinstance(found, NoGpu):
         return PlatformAbsent(found.reason)
     if all(gpu.predates_gfx9 for gpu in found.gpus):
-        oldest = found.gpus[0]
         return PlatformAbsent(
             f"{found.evidence}, but ROCm inference engines need gfx9 or later: "
-            f"{oldest.capability_error}"
+            f"{found.gpus[0].capability_error}"
         )
     try:
         settings = visibility.read_settings(environ)
@@ -60,9 +59,7 @@ def describe(
     if visible.note is not None:
         return PlatformAbsent(f"{found.evidence}, but {visible.note}")
     gpus = [found.gpu(device.physical_index) for device in visible.devices]
-    devices = tuple(
-        _device_info(logical, gpu) for logical, gpu in enumerate(gpus)
-    )
+    devices = tuple(_device_info(logical, gpu) for logical, gpu in enumerate(gpus))
     evidence = _visibility_evidence(settings, gpus)
     return _platform_info(
         found, devices, environ, aiter_installed, evidence, unusable=_unusable(gpus, environ)
