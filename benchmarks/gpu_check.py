@@ -76,13 +76,13 @@ def _why_no_gpu() -> str | None:
     return None
 
 
-def check_detection_without_context() -> dict[str, Any]:
+def check_detection_without_context(platform_name: str = "cuda") -> dict[str, Any]:
     result = subprocess.run(
         [sys.executable, "-c", DETECT_WITHOUT_CONTEXT],
         capture_output=True, text=True, check=True, timeout=300,
     )
     found: dict[str, Any] = json.loads(result.stdout)
-    found["ok"] = found["platform"] == "cuda" and not found["cuda_initialized"]
+    found["ok"] = found["platform"] == platform_name and not found["cuda_initialized"]
     print(f"detection: platform {found['platform']}, {len(found['devices'])} device(s), "
           f"CUDA initialised: {found['cuda_initialized']} (must be False)")
     return found

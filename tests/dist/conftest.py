@@ -25,9 +25,16 @@ THIRD_PARTY = [
     "pluggy>=1.7,<2",
     "psutil>=5.9",
     "nvidia-ml-py>=12.560",
+    # Imports fail here as on any machine without ROCm (stdout noise, KeyError), so the
+    # rocm tests see the real broken install, not just a missing package.
+    "amdsmi",
     "pytest>=8",
     "hatchling>=1.27",
 ]
+
+
+# Every backend distribution of this repository, installed side by side from its wheel.
+BACKENDS = ("hwcore-cpu", "hwcore-cuda", "hwcore-rocm", "hwcore-tpu")
 
 
 @dataclass
@@ -96,7 +103,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Environment:
     venv.create(root, with_pip=True)
     environment = Environment(root, Path(wheelhouse), os.environ["HWCORE_CONSTRAINTS"])
     environment.pip("install", "-c", environment.constraints, *THIRD_PARTY)
-    wheels = [environment.wheel(name) for name in ("hwcore", "hwcore-cpu", "hwcore-cuda", "hwcore-tpu")]
+    wheels = [environment.wheel(name) for name in ("hwcore", *BACKENDS)]
     environment.pip("install", "--no-index", "--no-deps", *wheels)
     return environment
 
