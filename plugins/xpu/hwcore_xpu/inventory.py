@@ -23,9 +23,9 @@ every call, because Ray and launchers set the visibility variables per worker.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 
 from hwcore_xpu import levelzero, sysfs, torch_xpu
 from hwcore_xpu.pci_ids import DATA_CENTER, INTEGRATED, INTEL_VENDOR_ID, XE_HPC, XE_LP, lookup
@@ -111,7 +111,7 @@ class NoGpu:
     reason: str
 
 
-def probe(sysfs_root: Path) -> Inventory | NoGpu:
+def probe(sysfs_root: str) -> Inventory | NoGpu:
     """Find the node's Intel GPUs: Level Zero, then sysfs under ``sysfs_root``, then torch."""
     table = levelzero.read_device_table()
     pci = sysfs.list_intel_gpus(sysfs_root)
@@ -138,7 +138,8 @@ def _from_level_zero(
     table: levelzero.ZesTable, pci: tuple[sysfs.PciGpu, ...] | sysfs.SysfsUnavailable
 ) -> Inventory | NoGpu:
     by_address = {} if isinstance(pci, sysfs.SysfsUnavailable) else {g.address: g for g in pci}
-    gpus, ignored = [], []
+    gpus: list[IntelGpu] = []
+    ignored: list[str] = []
     for index, device in enumerate(table.devices):
         model = lookup(device.device_id) if device.vendor_id == INTEL_VENDOR_ID else None
         if model is not None and not model.is_xpu_target:
@@ -180,9 +181,10 @@ def _segment(name: str, integrated: bool) -> str:
 
 
 def _from_sysfs(
-    pci: tuple[sysfs.PciGpu, ...], root: Path, skipped: tuple[str, ...]
+    pci: tuple[sysfs.PciGpu, ...], root: str, skipped: tuple[str, ...]
 ) -> Inventory | NoGpu:
-    gpus, ignored = [], []
+    gpus: list[IntelGpu] = []
+    ignored: list[str] = []
     for function in pci:
         gpu_or_reason = _counted(function, len(gpus))
         if isinstance(gpu_or_reason, str):
@@ -190,7 +192,7 @@ def _from_sysfs(
         else:
             gpus.append(gpu_or_reason)
     if not gpus:
-        where = root / sysfs.PCI_DEVICES
+        where = os.path.join(root, sysfs.PCI_DEVICES)
         if not ignored:
             return NoGpu(f"{where} lists no Intel display or accelerator device")
         return NoGpu(f"{where} lists no GPU torch.xpu runs on: {'; '.join(ignored)}")

@@ -11,7 +11,6 @@ failure becomes ``LevelZeroUnavailable`` with the reason, and detection moves on
 
 from __future__ import annotations
 
-from ctypes import byref, c_uint32, c_void_p, cast, pointer
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
@@ -109,17 +108,19 @@ def _check(pyzes: ModuleType, result: int, call: str) -> None:
 
 
 def _devices(pyzes: ModuleType) -> list[Any]:
+    import ctypes  # here, not at module level: only a working pyzes needs it
+
     _check(pyzes, pyzes.zesInit(0), "zesInit")
-    count = c_uint32(0)
-    _check(pyzes, pyzes.zesDriverGet(byref(count), None), "zesDriverGet")
+    count = ctypes.c_uint32(0)
+    _check(pyzes, pyzes.zesDriverGet(ctypes.byref(count), None), "zesDriverGet")
     if count.value == 0:
         return []
     drivers = (pyzes.zes_driver_handle_t * count.value)()
-    _check(pyzes, pyzes.zesDriverGet(byref(count), drivers), "zesDriverGet")
-    count = c_uint32(0)
-    _check(pyzes, pyzes.zesDeviceGet(drivers[0], byref(count), None), "zesDeviceGet")
+    _check(pyzes, pyzes.zesDriverGet(ctypes.byref(count), drivers), "zesDriverGet")
+    count = ctypes.c_uint32(0)
+    _check(pyzes, pyzes.zesDeviceGet(drivers[0], ctypes.byref(count), None), "zesDeviceGet")
     devices = (pyzes.zes_device_handle_t * count.value)()
-    _check(pyzes, pyzes.zesDeviceGet(drivers[0], byref(count), devices), "zesDeviceGet")
+    _check(pyzes, pyzes.zesDeviceGet(drivers[0], ctypes.byref(count), devices), "zesDeviceGet")
     return list(devices)
 
 
@@ -148,44 +149,50 @@ def _read_devices(pyzes: ModuleType) -> list[ZesDevice]:
 
 
 def _properties(pyzes: ModuleType, device: Any) -> tuple[Any, Any]:
+    import ctypes
+
     properties = pyzes.zes_device_properties_t()
     properties.stype = pyzes.ZES_STRUCTURE_TYPE_DEVICE_PROPERTIES
     extended = pyzes.zes_device_ext_properties_t()
     extended.stype = pyzes.ZES_STRUCTURE_TYPE_DEVICE_EXT_PROPERTIES
-    properties.pNext = cast(pointer(extended), c_void_p)
-    _check(pyzes, pyzes.zesDeviceGetProperties(device, byref(properties)),
+    properties.pNext = ctypes.cast(ctypes.pointer(extended), ctypes.c_void_p)
+    _check(pyzes, pyzes.zesDeviceGetProperties(device, ctypes.byref(properties)),
            "zesDeviceGetProperties")
     return properties, extended
 
 
 def _memory_states(pyzes: ModuleType, device: Any) -> list[tuple[int, Any]]:
     """(tile, zes_mem_state_t) of each on-GPU memory module."""
-    count = c_uint32(0)
-    _check(pyzes, pyzes.zesDeviceEnumMemoryModules(device, byref(count), None),
+    import ctypes
+
+    count = ctypes.c_uint32(0)
+    _check(pyzes, pyzes.zesDeviceEnumMemoryModules(device, ctypes.byref(count), None),
            "zesDeviceEnumMemoryModules")
     modules = (pyzes.zes_mem_handle_t * count.value)()
-    _check(pyzes, pyzes.zesDeviceEnumMemoryModules(device, byref(count), modules),
+    _check(pyzes, pyzes.zesDeviceEnumMemoryModules(device, ctypes.byref(count), modules),
            "zesDeviceEnumMemoryModules")
     states = []
     for module in modules:
         properties = pyzes.zes_mem_properties_t()
         properties.stype = pyzes.ZES_STRUCTURE_TYPE_MEM_PROPERTIES
-        _check(pyzes, pyzes.zesMemoryGetProperties(module, byref(properties)),
+        _check(pyzes, pyzes.zesMemoryGetProperties(module, ctypes.byref(properties)),
                "zesMemoryGetProperties")
         if properties.location != _LOCATION_DEVICE:
             continue
         state = pyzes.zes_mem_state_t()
         state.stype = pyzes.ZES_STRUCTURE_TYPE_MEM_STATE
-        _check(pyzes, pyzes.zesMemoryGetState(module, byref(state)), "zesMemoryGetState")
+        _check(pyzes, pyzes.zesMemoryGetState(module, ctypes.byref(state)), "zesMemoryGetState")
         tile = int(properties.subdeviceId) if properties.onSubdevice else 0
         states.append((tile, state))
     return states
 
 
 def _pci_address(pyzes: ModuleType, device: Any) -> str | None:
+    import ctypes
+
     properties = pyzes.zes_pci_properties_t()
     properties.stype = pyzes.ZES_STRUCTURE_TYPE_PCI_PROPERTIES
-    if pyzes.zesDevicePciGetProperties(device, byref(properties)) != pyzes.ZE_RESULT_SUCCESS:
+    if pyzes.zesDevicePciGetProperties(device, ctypes.byref(properties)) != pyzes.ZE_RESULT_SUCCESS:
         return None  # virtual functions may not answer; the device is still usable
     address = properties.address
     return f"{address.domain:04x}:{address.bus:02x}:{address.device:02x}.{address.function:x}"

@@ -20,7 +20,7 @@ integrated GPUs. An id missing here is reported by its number, never guessed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 INTEL_VENDOR_ID = 0x8086
 
@@ -37,9 +37,9 @@ XE3_LPG = "Xe3-LPG"  # Panther Lake
 XE_LP = "Xe-LP"  # Tiger Lake .. Raptor Lake, DG1: not a PyTorch XPU target
 
 
-@dataclass(frozen=True)
-class GpuModel:
-    """What a PCI device id says about a GPU, before any driver is asked."""
+class GpuModel(NamedTuple):
+    """What a PCI device id says about a GPU, before any driver is asked (a NamedTuple:
+    the table holds about 180 of them and is built in every detecting process)."""
 
     name: str
     architecture: str

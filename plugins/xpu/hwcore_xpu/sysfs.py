@@ -12,14 +12,14 @@ symlink the kernel publishes for any PCI device, plus two the ``xe`` driver adds
   memory on i915 comes only from Level Zero (install ``hwcore-xpu[levelzero]``).
 
 The root is injectable (``HWCORE_SYSFS_ROOT``), so tests and containers that mount the
-host's ``/sys`` elsewhere point it at the right tree.
+host's ``/sys`` elsewhere point it at the right tree. Paths are strings and reads plain
+``open`` calls: detection runs in every process, and pathlib costs start-up time.
 """
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from pathlib import Path
 
 from hwcore_xpu.pci_ids import INTEL_VENDOR_ID
 
@@ -52,26 +52,26 @@ class SysfsUnavailable:
     reason: str
 
 
-def list_intel_gpus(root: Path) -> tuple[PciGpu, ...] | SysfsUnavailable:
+def list_intel_gpus(root: str) -> tuple[PciGpu, ...] | SysfsUnavailable:
     """Every Intel PCI function of display or accelerator class under ``root``, by address."""
-    directory = root / PCI_DEVICES
+    directory = os.path.join(root, PCI_DEVICES)
     try:
         addresses = sorted(os.listdir(directory))
     except OSError as error:
         return SysfsUnavailable(f"{directory} cannot be read ({error.strerror or error})")
     found = []
     for address in addresses:
-        gpu = _read_function(directory / address, address)
+        gpu = _read_function(os.path.join(directory, address), address)
         if gpu is not None:
             found.append(gpu)
     return tuple(found)
 
 
-def _read_function(path: Path, address: str) -> PciGpu | None:
-    if _read_hex(path / "vendor") != INTEL_VENDOR_ID:
+def _read_function(path: str, address: str) -> PciGpu | None:
+    if _read_hex(os.path.join(path, "vendor")) != INTEL_VENDOR_ID:
         return None
-    class_code = _read_hex(path / "class")
-    device_id = _read_hex(path / "device")
+    class_code = _read_hex(os.path.join(path, "class"))
+    device_id = _read_hex(os.path.join(path, "device"))
     if class_code is None or device_id is None:
         return None
     if class_code >> 16 not in (DISPLAY_CLASS, ACCELERATOR_CLASS):
@@ -86,22 +86,22 @@ def _read_function(path: Path, address: str) -> PciGpu | None:
     )
 
 
-def _driver(path: Path) -> str | None:
+def _driver(path: str) -> str | None:
     try:
-        return os.path.basename(os.readlink(path / "driver"))
+        return os.path.basename(os.readlink(os.path.join(path, "driver")))
     except OSError:
         return None
 
 
-def _numa_node(path: Path) -> int | None:
-    text = _read(path / "numa_node")
+def _numa_node(path: str) -> int | None:
+    text = _read(os.path.join(path, "numa_node"))
     if text is None or not text.lstrip("-").isdigit():
         return None
     node = int(text)
     return node if node >= 0 else None
 
 
-def _tile_memory(path: Path) -> tuple[int | None, ...]:
+def _tile_memory(path: str) -> tuple[int | None, ...]:
     try:
         names = os.listdir(path)
     except OSError:
@@ -109,18 +109,18 @@ def _tile_memory(path: Path) -> tuple[int | None, ...]:
     tiles = sorted(
         int(name[4:]) for name in names if name.startswith("tile") and name[4:].isdigit()
     )
-    return tuple(_tile_bytes(path / f"tile{tile}") for tile in tiles)
+    return tuple(_tile_bytes(os.path.join(path, f"tile{tile}")) for tile in tiles)
 
 
-def _tile_bytes(tile: Path) -> int | None:
+def _tile_bytes(tile: str) -> int | None:
     for name in _TILE_MEMORY_FILES:
-        text = _read(tile / name)
+        text = _read(os.path.join(tile, name))
         if text is not None and text.isdigit():
             return int(text)
     return None
 
 
-def _read_hex(path: Path) -> int | None:
+def _read_hex(path: str) -> int | None:
     text = _read(path)
     try:
         return None if text is None else int(text, 16)
@@ -128,7 +128,7 @@ def _read_hex(path: Path) -> int | None:
         return None
 
 
-def _read(path: Path) -> str | None:
+def _read(path: str) -> str | None:
     try:
         with open(path, encoding="ascii", errors="replace") as file:
             return file.read().strip()

@@ -65,9 +65,9 @@ def read_device_table() -> TorchXpuTable | TorchXpuUnavailable:
 
 def free_memory(device_id: int) -> int | None:
     """Free bytes on logical XPU ``device_id`` (``torch.xpu.mem_get_info``), or ``None``
-    when torch is not imported or sees no XPU. Initialises XPU if the engine has not."""
+    unless the engine has imported torch and initialised XPU (asking would initialise it)."""
     torch = imported_torch()
-    if torch is None or not torch.xpu.is_available():
+    if torch is None or not torch.xpu.is_initialized():
         return None
     free, _total = torch.xpu.mem_get_info(device_id)
     return int(free)
@@ -76,6 +76,20 @@ def free_memory(device_id: int) -> int | None:
 def imported_torch() -> Any:
     """The torch module if the process has imported it, else ``None``."""
     return sys.modules.get("torch")
+
+
+def installed_torch_version() -> str | None:
+    """The installed torch's version: the imported module's, else its package metadata
+    (read without importing torch); ``None`` when torch is not installed."""
+    torch = imported_torch()
+    if torch is not None:
+        return str(torch.__version__)
+    from importlib import metadata
+
+    try:
+        return metadata.version("torch")
+    except metadata.PackageNotFoundError:
+        return None
 
 
 def xccl_available() -> bool:
@@ -99,3 +113,20 @@ def _properties(xpu: Any, index: int) -> TorchXpuDevice:
 def _optional_bool(properties: Any, name: str) -> bool | None:
     value = getattr(properties, name, None)
     return None if value is None else bool(value)
+
+
+def xccl_process_group(prefix_store: Any, group_rank: int, group_size: int, timeout: Any) -> Any:
+    """A ``ProcessGroup`` whose XPU backend is XCCL, outside torch's default group; the
+    caller has checked ``xccl_available()``. Built the way torch's ``new_group`` builds
+    its XCCL backend (``torch/distributed/distributed_c10d.py``)."""
+    import torch
+    from torch.distributed import ProcessGroup
+    from torch.distributed.distributed_c10d import ProcessGroupXCCL
+
+    options = ProcessGroupXCCL.Options()
+    options._timeout = timeout
+    backend = ProcessGroupXCCL(prefix_store, group_rank, group_size, options)
+    group = ProcessGroup(prefix_store, group_rank, group_size)
+    group._set_default_backend(ProcessGroup.BackendType.XCCL)
+    group._register_backend(torch.device("xpu"), ProcessGroup.BackendType.XCCL, backend)
+    return group

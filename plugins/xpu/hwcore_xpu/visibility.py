@@ -31,6 +31,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from hwcore.plugin_api import VisibleDevicesError
+
 HIERARCHY_VARIABLE = "ZE_FLAT_DEVICE_HIERARCHY"
 MASK_VARIABLE = "ZE_AFFINITY_MASK"
 SELECTOR_VARIABLE = "ONEAPI_DEVICE_SELECTOR"
@@ -40,10 +42,6 @@ FLAT = "FLAT"
 COMPOSITE = "COMPOSITE"
 COMBINED = "COMBINED"
 HIERARCHIES = (FLAT, COMPOSITE, COMBINED)
-
-
-class VisibleDevicesError(ValueError):
-    """A visibility variable holds a value that does not name the devices it seems to."""
 
 
 @dataclass(frozen=True)

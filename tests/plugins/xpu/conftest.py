@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import importlib.util
+import itertools
 import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType, SimpleNamespace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
+import hwcore_xpu.plugin
+from hwcore.testing import IsolatedHost
 from hwcore_xpu import torch_xpu
+
+if TYPE_CHECKING:
+    from hwcore.plugin_api import Platform
 
 FAKE_PYZES_DIR = Path(__file__).parent / "fake_pyzes"
 
@@ -31,6 +37,8 @@ def _load(name: str, path: Path) -> ModuleType:
 
 
 fake = _load("hwcore_fake_xpu", FAKE_PYZES_DIR / "hwcore_fake_xpu.py")
+test_backends = _load("hwcore_xpu_test_backends",
+                      Path(__file__).parent / "hwcore_xpu_test_backends.py")
 
 
 @pytest.fixture
@@ -40,11 +48,14 @@ def fakes() -> ModuleType:
 
 
 @pytest.fixture
-def sysfs_node(tmp_path: Path) -> Callable[..., Path]:
+def sysfs_node(tmp_path: Path) -> Callable[..., str]:
     """``sysfs_node("2xA770")`` writes that node's PCI sysfs tree and returns its root."""
 
-    def build(spec: str, **options: Any) -> Path:
-        return fake.write_sysfs(tmp_path / "sys", fake.gpus(spec), **options)  # type: ignore[no-any-return]
+    trees = itertools.count()
+
+    def build(spec: str, **options: Any) -> str:
+        root = tmp_path / f"sys{next(trees)}"  # a test may build several nodes
+        return str(fake.write_sysfs(root, fake.gpus(spec), **options))
 
     return build
 
@@ -110,3 +121,29 @@ def no_vendor_libraries(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("ZE_AFFINITY_MASK", "ZE_FLAT_DEVICE_HIERARCHY", "ONEAPI_DEVICE_SELECTOR",
                  "ZE_ENABLE_PCI_ID_DEVICE_ORDER", "HWCORE_SYSFS_ROOT"):
         monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def xpu_host(sysfs_node: Callable[..., str]) -> Callable[..., IsolatedHost]:
+    """``xpu_host("2xA770", ZE_AFFINITY_MASK="1")``: a host holding hwcore-xpu (and the
+    stand-in vendor backends with ``backends=True``) over that node's sysfs tree, reading
+    the given environment; a ``NODES`` name or ``""`` for a node without Intel GPUs."""
+
+    def start(node: str, *, backends: bool = False, **environ: str) -> IsolatedHost:
+        host = IsolatedHost(environ={"HWCORE_SYSFS_ROOT": sysfs_node(node), **environ})
+        host.add_platform(hwcore_xpu.plugin, "xpu", distribution="hwcore-xpu", version="0.1.0")
+        if backends:
+            host.add_plugin(test_backends.VendorBackendsPlugin(), "xpu_kernels")
+        return host
+
+    return start
+
+
+@pytest.fixture
+def xpu_platform(xpu_host: Callable[..., IsolatedHost]) -> Callable[..., Platform]:
+    """``xpu_platform("Max1550", backends=True)``: the resolved platform of ``xpu_host``."""
+
+    def start(node: str, *, backends: bool = False, **environ: str) -> Platform:
+        return xpu_host(node, backends=backends, **environ).platform()
+
+    return start

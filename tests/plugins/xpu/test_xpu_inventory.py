@@ -20,8 +20,8 @@ NO_PYZES = (
 NO_TORCH = "torch is not imported (detection never imports it)"
 
 
-def probe(root: Path) -> Inventory:
-    found = inventory.probe(root)
+def probe(root: str | Path) -> Inventory:
+    found = inventory.probe(str(root))
     assert isinstance(found, Inventory), found
     return found
 
@@ -37,7 +37,7 @@ def probe(root: Path) -> Inventory:
     ],
 )
 def test_each_model_from_sysfs_and_from_level_zero(
-    sysfs_node: Callable[..., Path], pyzes_node: Callable[..., ModuleType],
+    sysfs_node: Callable[..., str], pyzes_node: Callable[..., ModuleType],
     node: str, name: str, segment: str, architecture: str, tiles: tuple[int, ...],
 ) -> None:
     root = sysfs_node(node)
@@ -63,7 +63,7 @@ def test_each_model_from_sysfs_and_from_level_zero(
 
 
 def test_integrated_only_laptop_counts_its_core_ultra_gpu(
-    sysfs_node: Callable[..., Path],
+    sysfs_node: Callable[..., str],
 ) -> None:
     found = probe(sysfs_node("laptop"))
     (gpu,) = found.gpus
@@ -75,9 +75,9 @@ def test_integrated_only_laptop_counts_its_core_ultra_gpu(
     )
 
 
-def test_an_old_desktop_igpu_is_not_an_xpu(sysfs_node: Callable[..., Path]) -> None:
+def test_an_old_desktop_igpu_is_not_an_xpu(sysfs_node: Callable[..., str]) -> None:
     root = sysfs_node("old-desktop")
-    assert inventory.probe(root) == NoGpu(
+    assert inventory.probe(str(root)) == NoGpu(
         f"{NO_PYZES}; {root}/bus/pci/devices lists no GPU torch.xpu runs on: "
         "0000:00:02.0 (8086:4680) Intel(R) UHD/Iris(R) Xe Graphics (Alder Lake) (Xe-LP): "
         f"not a PyTorch XPU target; {NO_TORCH}"
@@ -85,7 +85,7 @@ def test_an_old_desktop_igpu_is_not_an_xpu(sysfs_node: Callable[..., Path]) -> N
 
 
 def test_an_old_igpu_from_level_zero_is_not_an_xpu_either(
-    sysfs_node: Callable[..., Path], pyzes_node: Callable[..., ModuleType],
+    sysfs_node: Callable[..., str], pyzes_node: Callable[..., ModuleType],
 ) -> None:
     pyzes_node("old-desktop")
     assert inventory.probe(sysfs_node("old-desktop")) == NoGpu(
@@ -97,7 +97,7 @@ def test_an_old_igpu_from_level_zero_is_not_an_xpu_either(
 def test_a_gpu_passed_to_a_vm_does_not_count(tmp_path: Path, fakes: ModuleType) -> None:
     vfio = dataclasses.replace(fakes.gpus("A770")[0], driver="vfio-pci")
     root = fakes.write_sysfs(tmp_path, [vfio])
-    assert inventory.probe(root) == NoGpu(
+    assert inventory.probe(str(root)) == NoGpu(
         f"{NO_PYZES}; {root}/bus/pci/devices lists no GPU torch.xpu runs on: 0000:3a:00.0 "
         "(8086:56a0) Intel(R) Arc(TM) A770 Graphics: bound to vfio-pci, not i915 or xe, so "
         f"Level Zero cannot use it; {NO_TORCH}"
@@ -107,7 +107,7 @@ def test_a_gpu_passed_to_a_vm_does_not_count(tmp_path: Path, fakes: ModuleType) 
 def test_an_unknown_intel_display_device(tmp_path: Path, fakes: ModuleType) -> None:
     unknown = dataclasses.replace(fakes.gpus("A770")[0], device_id=0x1234)
     root = fakes.write_sysfs(tmp_path, [unknown])
-    found = inventory.probe(root)
+    found = inventory.probe(str(root))
     assert isinstance(found, NoGpu)
     assert "0000:3a:00.0 (8086:1234): Intel display device not in hwcore-xpu's table" in (
         found.reason)
@@ -115,7 +115,7 @@ def test_an_unknown_intel_display_device(tmp_path: Path, fakes: ModuleType) -> N
 
 def test_this_machine_without_intel_gpus(tmp_path: Path, fakes: ModuleType) -> None:
     root = fakes.write_sysfs(tmp_path, [])
-    assert inventory.probe(root) == NoGpu(
+    assert inventory.probe(str(root)) == NoGpu(
         f"{NO_PYZES}; {root}/bus/pci/devices lists no Intel display or accelerator device; "
         f"{NO_TORCH}"
     )
@@ -133,7 +133,7 @@ def test_no_sysfs_and_torch_as_the_last_resort(
         "directory)")
     assert [(g.name, g.tile_memory, g.compute_units) for g in found.gpus] == [
         ("Intel(R) Data Center GPU Max 1550", (64 * GIB,), 512)] * 2
-    gpus, visibility = found.visible({"ZE_AFFINITY_MASK": "garbage, torch applied it"})
+    _, visibility = found.visible({"ZE_AFFINITY_MASK": "garbage, torch applied it"})
     assert [d.label for d in visibility.devices] == ["0", "1"]
     assert visibility.hierarchy == "as torch.xpu applies it"
 
@@ -150,14 +150,14 @@ def test_uninitialised_torch_gives_counts_without_names(
 
 
 def test_level_zero_that_reports_nothing(
-    sysfs_node: Callable[..., Path], pyzes_node: Callable[..., ModuleType],
+    sysfs_node: Callable[..., str], pyzes_node: Callable[..., ModuleType],
 ) -> None:
     pyzes_node("empty")
     assert inventory.probe(sysfs_node("laptop")) == NoGpu(
         "Level Zero Sysman reports no GPU that torch.xpu runs on")
 
 
-def test_mixed_node_in_level_zero_order(sysfs_node: Callable[..., Path]) -> None:
+def test_mixed_node_in_level_zero_order(sysfs_node: Callable[..., str]) -> None:
     found = probe(sysfs_node("mixed"))
     gpus, visibility = found.visible({})
     assert [g.name for g in gpus] == [

@@ -45,10 +45,11 @@ def test_uninitialised_xpu_is_counted_but_not_initialised(
     assert torch_xpu.read_device_table() == torch_xpu.TorchXpuTable(
         "2.13.0+xpu", (torch_xpu.TorchXpuDevice(),), properties_read=False
     )
+    assert torch_xpu.free_memory(0) is None  # mem_get_info would initialise XPU
 
 
 def test_a_build_without_xpu_reports_none(imported_torch: Callable[..., SimpleNamespace]) -> None:
-    imported_torch(devices=0)
+    imported_torch(devices=0, initialised=False)
     assert torch_xpu.read_device_table() == torch_xpu.TorchXpuUnavailable(
         "torch 2.13.0+xpu reports no XPU device"
     )
