@@ -96,7 +96,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Environment:
     venv.create(root, with_pip=True)
     environment = Environment(root, Path(wheelhouse), os.environ["HWCORE_CONSTRAINTS"])
     environment.pip("install", "-c", environment.constraints, *THIRD_PARTY)
-    wheels = [environment.wheel(name) for name in ("hwcore", "hwcore-cpu", "hwcore-cuda")]
+    wheels = [environment.wheel(name) for name in ("hwcore", "hwcore-cpu", "hwcore-cuda", "hwcore-xpu")]
     environment.pip("install", "--no-index", "--no-deps", *wheels)
     return environment
 
