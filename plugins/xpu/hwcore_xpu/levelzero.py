@@ -88,7 +88,9 @@ def free_memory(physical_card: int, tiles: tuple[int, ...]) -> int | None:
         import pyzes
 
         device = _devices(pyzes)[physical_card]
-        states = [(tile, state.free) for tile, state in _memory_states(pyzes, device)]
+        properties, _ = _properties(pyzes, device)
+        tile_count = max(1, int(properties.numSubdevices))
+        states = [(tile, state.free) for tile, state in _memory_states(pyzes, device, tile_count)]
     except Exception:  # the seam's promise: never raise, answer "unknown"
         return None
     chosen = [free for tile, free in states if tile in tiles]
@@ -132,7 +134,7 @@ def _read_devices(pyzes: ModuleType) -> list[ZesDevice]:
             continue
         tiles = max(1, int(properties.numSubdevices))
         memory: dict[int, int] = {}
-        for tile, state in _memory_states(pyzes, device):
+        for tile, state in _memory_states(pyzes, device, tiles):
             memory[tile] = memory.get(tile, 0) + int(state.size)
         found.append(ZesDevice(
             name=_text(properties.core.name),
@@ -161,8 +163,10 @@ def _properties(pyzes: ModuleType, device: Any) -> tuple[Any, Any]:
     return properties, extended
 
 
-def _memory_states(pyzes: ModuleType, device: Any) -> list[tuple[int, Any]]:
-    """(tile, zes_mem_state_t) of each on-GPU memory module."""
+def _memory_states(pyzes: ModuleType, device: Any, tiles: int) -> list[tuple[int, Any]]:
+    """(tile, zes_mem_state_t) of each on-GPU memory module of a device with ``tiles``
+    tiles. On a multi-tile device a module Sysman does not place on a tile is left out:
+    which tile holds it is unknown, and an unknown size beats a wrong one."""
     import ctypes
 
     count = ctypes.c_uint32(0)
@@ -182,8 +186,10 @@ def _memory_states(pyzes: ModuleType, device: Any) -> list[tuple[int, Any]]:
         state = pyzes.zes_mem_state_t()
         state.stype = pyzes.ZES_STRUCTURE_TYPE_MEM_STATE
         _check(pyzes, pyzes.zesMemoryGetState(module, ctypes.byref(state)), "zesMemoryGetState")
-        tile = int(properties.subdeviceId) if properties.onSubdevice else 0
-        states.append((tile, state))
+        if properties.onSubdevice:
+            states.append((int(properties.subdeviceId), state))
+        elif tiles == 1:
+            states.append((0, state))
     return states
 
 

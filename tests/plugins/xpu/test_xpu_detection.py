@@ -135,6 +135,17 @@ def test_an_integrated_only_laptop_is_present_with_the_integrated_flag(
         "XPU GPUs")
 
 
+def test_level_zero_flags_the_laptops_igpu_as_integrated(
+    sysfs_node: Callable[..., str], pyzes_node: Callable[..., ModuleType],
+) -> None:
+    pyzes_node("laptop")
+    info = present(sysfs_node("laptop"))
+    (device,) = info.devices
+    assert (device.name, device.integrated, device.total_memory) == (
+        "Intel(R) Arc(TM) Graphics", True, None)
+    assert dict(info.details)["detected with"] == "levelzero"
+
+
 def test_a_mixed_node_leaves_the_igpu_out_and_refuses_bfloat16(
     sysfs_node: Callable[..., str],
 ) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 import sys
 from collections.abc import Callable
@@ -38,6 +39,17 @@ def test_a_mixed_node_in_sysman_order(pyzes_node: Callable[..., ModuleType]) -> 
         ("Intel(R) Arc(TM) A770 Graphics", False, 0, (16 * GIB,)),
         ("Intel(R) Arc(TM) B580 Graphics", False, 0, (12 * GIB,)),
     ]
+
+
+def test_memory_sysman_does_not_place_on_a_tile_is_unknown_not_guessed(
+    monkeypatch: pytest.MonkeyPatch, fakes: ModuleType,
+) -> None:
+    unplaced = dataclasses.replace(fakes.gpus("Max1550")[0], memory_on_tiles=False)
+    monkeypatch.setitem(sys.modules, "pyzes", fakes.fake_pyzes([unplaced]))
+    table = levelzero.read_device_table()
+    assert isinstance(table, levelzero.ZesTable)
+    assert table.devices[0].tile_memory == (None, None)
+    assert levelzero.free_memory(0, (0,)) is None
 
 
 def test_free_memory_of_chosen_tiles(pyzes_node: Callable[..., ModuleType]) -> None:

@@ -36,6 +36,7 @@ class FakeGpu:
     address: str = ""
     numa_node: int = 0
     sysfs_tile_dirs: bool = True  # xe publishes tile<N>/ directories, i915 does not
+    memory_on_tiles: bool = True  # Sysman places each memory module on its tile
 
     @property
     def tiles(self) -> int:
@@ -259,7 +260,8 @@ def fake_pyzes(node: list[FakeGpu], init_result: int = 0) -> types.ModuleType:
     def zesMemoryGetProperties(handle: c_void_p, properties: ctypes._CArgObject) -> int:
         device, tile = divmod(int(handle.value or 0) - 1, 100)
         g, props = gpu_list[device - 1], properties._obj  # type: ignore[attr-defined]
-        props.location, props.onSubdevice, props.subdeviceId = 1, int(g.tiles > 1), tile
+        props.location, props.subdeviceId = 1, tile
+        props.onSubdevice = int(g.tiles > 1 and g.memory_on_tiles)
         props.physicalSize = g.tile_bytes[tile] or 0
         return 0
 
