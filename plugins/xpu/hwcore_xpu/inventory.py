@@ -6,7 +6,7 @@ the runtime sees them), then PCI sysfs (always there on Linux, ids looked up in
 The first source that answers is used; the report names it and says why the earlier ones
 were skipped.
 
-Which GPUs count (the same rule whichever source found them):
+Which GPUs count (from Level Zero or sysfs; torch.xpu has already decided for itself):
 
 * Data Center GPU Max and Flex, Arc A- and B-series, and the Core Ultra integrated GPUs
   (Xe-LPG and newer) count; integrated ones carry the integrated flag.

@@ -2,8 +2,10 @@
 
 Sysman (``zesInit``) enumerates the driver's devices without creating a device context, so
 it is safe before ``fork`` (``torch.xpu.device_count`` uses it for the same reason). It
-lists every device whatever ``ZE_AFFINITY_MASK`` says; ``hwcore_xpu.visibility`` applies
-the mask. ``pyzes`` is an optional extra (``hwcore-xpu[levelzero]``) and loads
+lists every device in discovery order, whatever ``ZE_AFFINITY_MASK`` says
+(compute-runtime's ``level_zero/sysman/source/driver/sysman_driver.cpp`` neither sorts nor
+masks); ``hwcore_xpu.visibility`` orders the devices as the runtime does and applies the
+mask. ``pyzes`` is an optional extra (``hwcore-xpu[levelzero]``) and loads
 ``libze_loader.so.1`` when imported, raising ``OSError`` where Level Zero is not
 installed, so it is imported inside the function and every exception is caught here: any
 failure becomes ``LevelZeroUnavailable`` with the reason, and detection moves on to sysfs.

@@ -22,8 +22,10 @@ an error naming the variable, the value and the fix.
 
 ``ONEAPI_DEVICE_SELECTOR`` filters again at the SYCL level (Ray sets it to
 ``level_zero:<ids>`` for each Intel GPU worker); ``torch.xpu`` sees the Level Zero devices
-it selects. Finally ``torch.xpu`` counts integrated GPUs only when no discrete GPU is
-visible (``torch/xpu/__init__.py``, "dGPUs take priority").
+it selects. Its indices count the devices the mask left; it is read here as a filter that
+keeps Level Zero's order, and its sub-device forms (``level_zero:0.*``) are refused.
+Finally ``torch.xpu`` counts integrated GPUs only when no discrete GPU is visible
+(``torch/xpu/__init__.py``, "dGPUs take priority").
 """
 
 from __future__ import annotations
