@@ -34,51 +34,32 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from hwcore.plugin_api import VisibleDevicesError
+from hwcore_xpu.affinity_mask import apply_mask
+from hwcore_xpu.device_selector import apply_selector
+from hwcore_xpu.level_zero_devices import (
+    COMPOSITE,
+    FLAT,
+    HIERARCHIES,
+    HIERARCHY_VARIABLE,
+    MASK_VARIABLE,
+    PCI_ORDER_VARIABLE,
+    SELECTOR_VARIABLE,
+    Card,
+    LevelZeroDevice,
+    describe_devices,
+)
 
-HIERARCHY_VARIABLE = "ZE_FLAT_DEVICE_HIERARCHY"
-MASK_VARIABLE = "ZE_AFFINITY_MASK"
-SELECTOR_VARIABLE = "ONEAPI_DEVICE_SELECTOR"
-PCI_ORDER_VARIABLE = "ZE_ENABLE_PCI_ID_DEVICE_ORDER"
-
-FLAT = "FLAT"
-COMPOSITE = "COMPOSITE"
-COMBINED = "COMBINED"
-HIERARCHIES = (FLAT, COMPOSITE, COMBINED)
-
-
-@dataclass(frozen=True)
-class Card:
-    """What the mapping needs to know about one physical GPU."""
-
-    tiles: int
-    integrated: bool = False
-    multi_tile_default_flat: bool = False  # Xe-HPC: the runtime defaults to FLAT
-
-
-@dataclass(frozen=True)
-class LevelZeroDevice:
-    """A device as Level Zero exposes it: card ``card`` (index into the ordered cards),
-    restricted to ``tiles``; ``index`` is its number in the hierarchy, the one
-    ``ZE_AFFINITY_MASK`` and ``ONEAPI_DEVICE_SELECTOR`` use."""
-
-    index: int
-    card: int
-    tiles: tuple[int, ...]
-    whole_card: bool
-
-    @property
-    def label(self) -> str:
-        """``"1"`` for a whole card, ``"1.0"`` for tile 0 of card 1."""
-        if self.whole_card:
-            return str(self.card)
-        return f"{self.card}." + "+".join(str(tile) for tile in self.tiles)
-
-    def describe(self) -> str:
-        """``"card 1"`` or ``"card 1 tile 0"``, for evidence lines."""
-        if self.whole_card:
-            return f"card {self.card}"
-        tiles = "+".join(str(tile) for tile in self.tiles)
-        return f"card {self.card} tile{'s' if len(self.tiles) > 1 else ''} {tiles}"
+__all__ = [
+    "HIERARCHY_VARIABLE",
+    "MASK_VARIABLE",
+    "SELECTOR_VARIABLE",
+    "Card",
+    "LevelZeroDevice",
+    "Visibility",
+    "VisibleDevicesError",
+    "card_order",
+    "map_visible_devices",
+]
 
 
 @dataclass(frozen=True)
@@ -118,10 +99,10 @@ def map_visible_devices(cards: Sequence[Card], environ: Mapping[str, str]) -> Vi
     hierarchy = _hierarchy(cards, environ)
     evidence = []
     exposed = _expose(cards, hierarchy)
-    masked, mask_note = _apply_mask(exposed, cards, hierarchy, environ.get(MASK_VARIABLE))
+    masked, mask_note = apply_mask(exposed, cards, hierarchy, environ.get(MASK_VARIABLE))
     if mask_note:
         evidence.append(mask_note)
-    selected, selector_note, hidden = _apply_selector(masked, environ.get(SELECTOR_VARIABLE))
+    selected, selector_note, hidden = apply_selector(masked, environ.get(SELECTOR_VARIABLE))
     if selector_note:
         evidence.append(selector_note)
     if hidden is not None:
@@ -177,210 +158,6 @@ def _expose(cards: Sequence[Card], hierarchy: str) -> tuple[LevelZeroDevice, ...
     return tuple(exposed)
 
 
-# ------------------------------------------------------------------------- affinity mask
-
-
-def _apply_mask(
-    exposed: tuple[LevelZeroDevice, ...],
-    cards: Sequence[Card],
-    hierarchy: str,
-    value: str | None,
-) -> tuple[tuple[LevelZeroDevice, ...], str | None]:
-    if value is None:
-        return exposed, None
-    if not value.strip():
-        return exposed, f"{MASK_VARIABLE} is set but empty, which Level Zero treats as unset"
-    entries = [entry.strip() for entry in value.split(",")]
-    if hierarchy == COMPOSITE:
-        chosen = _composite_selection(entries, value, cards)
-        devices = _composite_devices(chosen, cards)
-    else:
-        devices = _flat_selection(entries, value, exposed, hierarchy)
-    return devices, (
-        f"{MASK_VARIABLE}={value!r} ({hierarchy} hierarchy) selects {_describe(devices)}"
-    )
-
-
-def _flat_selection(
-    entries: list[str], value: str, exposed: tuple[LevelZeroDevice, ...], hierarchy: str
-) -> tuple[LevelZeroDevice, ...]:
-    first: dict[int, str] = {}
-    for entry in entries:
-        index = _flat_index(entry, value, exposed, hierarchy)
-        if index in first:
-            raise VisibleDevicesError(
-                f"{MASK_VARIABLE}={value!r}: device {index} is listed twice (entries "
-                f"{first[index]!r} and {entry!r}); list each device once"
-            )
-        first[index] = entry
-    return tuple(device for device in exposed if device.index in first)
-
-
-def _flat_index(
-    entry: str, value: str, exposed: tuple[LevelZeroDevice, ...], hierarchy: str
-) -> int:
-    if _is_index(entry):
-        index = int(entry)
-        if index >= len(exposed):
-            raise VisibleDevicesError(
-                f"{MASK_VARIABLE}={value!r}: entry {entry!r} is not a device; in the "
-                f"{hierarchy} hierarchy this node has {_devices(len(exposed))}"
-                f"{_index_range(len(exposed))}, one per tile; use those indices"
-            )
-        return index
-    parts = entry.split(".")
-    if len(parts) == 2 and all(_is_index(part) for part in parts):
-        flat = _flat_equivalent(int(parts[0]), int(parts[1]), exposed)
-        hint = f"write {flat} for that tile, or " if flat is not None else ""
-        raise VisibleDevicesError(
-            f"{MASK_VARIABLE}={value!r}: entry {entry!r} names tile {parts[1]} of card "
-            f"{parts[0]}, but in the {hierarchy} hierarchy every tile is a device of its "
-            f"own and Level Zero ignores card.tile entries (hiding the device); {hint}set "
-            f"{HIERARCHY_VARIABLE}=COMPOSITE to address tiles as card.tile"
-        )
-    raise VisibleDevicesError(
-        f"{MASK_VARIABLE}={value!r}: {_shown(entry)} is not a device index; write "
-        f"comma-separated indices such as {MASK_VARIABLE}=0,1 (in the {hierarchy} "
-        "hierarchy each tile is one index)"
-    )
-
-
-def _flat_equivalent(card: int, tile: int, exposed: tuple[LevelZeroDevice, ...]) -> int | None:
-    for device in exposed:
-        if device.card == card and device.tiles == (tile,):
-            return device.index
-    return None
-
-
-def _composite_selection(
-    entries: list[str], value: str, cards: Sequence[Card]
-) -> dict[int, dict[int, str]]:
-    chosen: dict[int, dict[int, str]] = {}  # card -> tile -> the entry that chose it
-    for entry in entries:
-        card, tiles = _composite_entry(entry, value, cards)
-        for tile in tiles:
-            earlier = chosen.setdefault(card, {}).get(tile)
-            if earlier is not None:
-                raise VisibleDevicesError(
-                    f"{MASK_VARIABLE}={value!r}: tile {tile} of card {card} is listed "
-                    f"twice (entries {earlier!r} and {entry!r}); list each card or tile once"
-                )
-            chosen[card][tile] = entry
-    return chosen
-
-
-def _composite_entry(entry: str, value: str, cards: Sequence[Card]) -> tuple[int, range]:
-    parts = entry.split(".")
-    if not (1 <= len(parts) <= 2 and all(_is_index(part) for part in parts)):
-        raise VisibleDevicesError(
-            f"{MASK_VARIABLE}={value!r}: {_shown(entry)} is neither a card index nor "
-            f"card.tile; write entries such as {MASK_VARIABLE}=0 or {MASK_VARIABLE}=0.0,0.1 "
-            "(the COMPOSITE hierarchy)"
-        )
-    card = int(parts[0])
-    if card >= len(cards):
-        raise VisibleDevicesError(
-            f"{MASK_VARIABLE}={value!r}: entry {entry!r} names card {card}, but this node "
-            f"has {_cards(len(cards))}{_index_range(len(cards))}; use an existing card"
-        )
-    count = cards[card].tiles
-    if len(parts) == 1:
-        return card, range(count)
-    tile = int(parts[1])
-    if tile >= count:
-        raise VisibleDevicesError(
-            f"{MASK_VARIABLE}={value!r}: entry {entry!r} names tile {tile} of card {card}, "
-            f"which has {_tiles(count)}; use {_tile_choices(card, count)}"
-        )
-    return card, range(tile, tile + 1)
-
-
-def _composite_devices(
-    chosen: dict[int, dict[int, str]], cards: Sequence[Card]
-) -> tuple[LevelZeroDevice, ...]:
-    # A card keeps its own number; with one tile chosen the runtime exposes that tile alone.
-    return tuple(
-        LevelZeroDevice(card, card, tuple(sorted(chosen[card])),
-                        whole_card=len(chosen[card]) == cards[card].tiles)
-        for card in sorted(chosen)
-    )
-
-
-# ------------------------------------------------------------------------ SYCL selector
-
-
-def _apply_selector(
-    devices: tuple[LevelZeroDevice, ...], value: str | None
-) -> tuple[tuple[LevelZeroDevice, ...], str | None, str | None]:
-    """(selected devices, evidence, note when it hides every device on purpose)."""
-    if value is None:
-        return devices, None, None
-    included: set[int] | None = None  # None: no positive term, start from every device
-    excluded: set[int] = set()
-    for term in value.split(";"):
-        negative, indices = _selector_term(term.strip(), value, len(devices))
-        if negative:
-            excluded |= indices
-        else:
-            included = (included or set()) | indices
-    keep = set(range(len(devices))) if included is None else included
-    selected = tuple(d for position, d in enumerate(devices) if position in keep - excluded)
-    if not selected:
-        return (), None, (
-            f"{SELECTOR_VARIABLE}={value!r} selects no Level Zero GPU, and torch.xpu uses "
-            f"only Level Zero; unset it, or select GPUs with {SELECTOR_VARIABLE}=level_zero:*"
-        )
-    return selected, f"{SELECTOR_VARIABLE}={value!r} selects {_describe(selected)}", None
-
-
-_BACKENDS = ("level_zero", "opencl", "cuda", "hip", "native_cpu", "*")
-_ALL_GPUS = ("*", "gpu")
-_NOT_GPUS = ("cpu", "fpga")
-
-
-def _selector_term(term: str, value: str, count: int) -> tuple[bool, set[int]]:
-    negative = term.startswith("!")
-    backend, colon, filters = term.removeprefix("!").partition(":")
-    backend = backend.strip().lower()
-    if not colon or backend not in _BACKENDS or not filters.strip():
-        raise VisibleDevicesError(
-            f"{SELECTOR_VARIABLE}={value!r}: term {term!r} is not backend:devices; write "
-            f"terms such as {SELECTOR_VARIABLE}=level_zero:0,1 or level_zero:gpu, separated "
-            "by ';' (backends: " + ", ".join(_BACKENDS) + ")"
-        )
-    if backend not in ("level_zero", "*"):
-        return negative, set()  # another backend's devices: none of torch.xpu's
-    selected: set[int] = set()
-    for item in (part.strip().lower() for part in filters.split(",")):
-        selected |= _selector_devices(item, term, value, count)
-    return negative, selected
-
-
-def _selector_devices(item: str, term: str, value: str, count: int) -> set[int]:
-    if item in _ALL_GPUS:
-        return set(range(count))
-    if item in _NOT_GPUS:
-        return set()
-    if _is_index(item):
-        if int(item) >= count:
-            raise VisibleDevicesError(
-                f"{SELECTOR_VARIABLE}={value!r}: Level Zero device {item} (in {term!r}) does "
-                f"not exist; {MASK_VARIABLE} and the hierarchy leave {_devices(count)}"
-                f"{_index_range(count)}"
-            )
-        return {int(item)}
-    if "." in item:
-        raise VisibleDevicesError(
-            f"{SELECTOR_VARIABLE}={value!r}: {item!r} in {term!r} asks SYCL to split devices "
-            "into sub-devices, which hwcore-xpu does not map; select tiles with "
-            f"{MASK_VARIABLE} (and {HIERARCHY_VARIABLE}=COMPOSITE for card.tile entries)"
-        )
-    raise VisibleDevicesError(
-        f"{SELECTOR_VARIABLE}={value!r}: {item!r} in {term!r} is not a device; use an "
-        "index, '*', 'gpu', 'cpu' or 'fpga'"
-    )
-
-
 # ------------------------------------------------------------------- integrated GPUs
 
 
@@ -392,41 +169,6 @@ def _prefer_discrete(
         return devices, None
     dropped = tuple(d for d in devices if cards[d.card].integrated)
     return discrete, (
-        f"integrated GPU ({_describe(dropped)}) left out: torch.xpu counts integrated GPUs "
+        f"integrated GPU ({describe_devices(dropped)}) left out: torch.xpu counts integrated GPUs "
         "only when no discrete GPU is visible"
     )
-
-
-# --------------------------------------------------------------------------- wording
-
-
-def _describe(devices: tuple[LevelZeroDevice, ...]) -> str:
-    return ", ".join(device.describe() for device in devices)
-
-
-def _is_index(text: str) -> bool:
-    return text.isascii() and text.isdigit()
-
-
-def _shown(entry: str) -> str:
-    return "an empty entry" if not entry else f"entry {entry!r}"
-
-
-def _index_range(count: int) -> str:
-    return f" (indices 0-{count - 1})" if count > 1 else ""
-
-
-def _devices(count: int) -> str:
-    return f"{count} device" if count == 1 else f"{count} devices"
-
-
-def _cards(count: int) -> str:
-    return f"{count} card" if count == 1 else f"{count} cards"
-
-
-def _tiles(count: int) -> str:
-    return f"{count} tile" if count == 1 else f"{count} tiles"
-
-
-def _tile_choices(card: int, count: int) -> str:
-    return " or ".join(f"{card}.{tile}" for tile in range(count))
