@@ -34,7 +34,7 @@ THIRD_PARTY = [
 
 
 # Every backend distribution of this repository, installed side by side from its wheel.
-BACKENDS = ("hwcore-cpu", "hwcore-cuda", "hwcore-rocm", "hwcore-tpu")
+BACKENDS = ("hwcore-cpu", "hwcore-cuda", "hwcore-rocm", "hwcore-tpu", "hwcore-xpu")
 
 
 @dataclass

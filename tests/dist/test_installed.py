@@ -110,10 +110,10 @@ def test_a_broken_plugin_distribution_is_reported_and_others_keep_working(
 def test_allowlist_and_override_through_the_environment(installed, accelerator):
     only_cpu = installed.hwcore_json("plugins", env={"HWCORE_PLUGINS": "cpu"})
     statuses = {p["name"]: p["status"] for p in only_cpu["plugins"]}
-    assert statuses == {"acme": "excluded", "cpu": "active", "cuda": "excluded"}
+    assert statuses == {"acme": "excluded", "cpu": "active", "cuda": "excluded", "xpu": "excluded"}
     typo = installed.hwcore("info", env={"HWCORE_PLUGINS": "cpu,acmee"}, check=False)
     assert (
-        "HWCORE_PLUGINS names acmee, which matches no installed hwcore plugin (installed: acme, cpu, cuda)"
+        "HWCORE_PLUGINS names acmee, which matches no installed hwcore plugin (installed: acme, cpu, cuda, xpu)"
         in typo.stderr
     )
     empty = installed.hwcore("info", env={"HWCORE_PLATFORM": ""}, check=False)
@@ -121,7 +121,7 @@ def test_allowlist_and_override_through_the_environment(installed, accelerator):
     assert empty.stderr.startswith("hwcore: error: HWCORE_PLATFORM is set but empty.")
     missing = installed.hwcore("info", env={"HWCORE_PLATFORM": "tpu"}, check=False)
     assert missing.stderr.startswith(
-        "hwcore: error: HWCORE_PLATFORM=tpu names no installed platform plugin (installed: acme, cpu, cuda)."
+        "hwcore: error: HWCORE_PLATFORM=tpu names no installed platform plugin (installed: acme, cpu, cuda, xpu)."
     )
 
 
