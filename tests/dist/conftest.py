@@ -143,19 +143,16 @@ def write_project():
 
 
 ACCELERATOR = """
-from hwcore import PlatformInfo, hookimpl
+from hwcore.plugin_api import DeviceInfo, PlatformInfo, hookimpl
 
-HWCORE_CONTRACT_VERSION = "1.0"
+HWCORE_CONTRACT_VERSION = "2.0"
 
 @hookimpl
 def detect_platform():
     return PlatformInfo(name="{name}", device_name="{name}", device_type="cpu",
-                        dispatch_key="CPU", dist_backend="gloo", device_count=4,
+                        dispatch_key="CPU", dist_backend="gloo",
+                        devices=tuple(DeviceInfo(i, i, "{name} chip " + str(i)) for i in range(4)),
                         evidence=("{evidence}",))
-
-@hookimpl
-def get_device_name(device_id):
-    return "{name} chip " + str(device_id)
 """
 
 

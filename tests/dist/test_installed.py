@@ -11,7 +11,7 @@ pytestmark = pytest.mark.dist
 
 NO_TORCH = (
     "import sys, hwcore; platform = hwcore.current_platform(); "
-    "hwcore.get_plugin_manager().hook.get_device_count(); "
+    "platform.devices(); hwcore.get_plugin_manager().hook.check_max_model_len(max_model_len=8); "
     "print(platform.name, 'torch' in sys.modules)"
 )
 
@@ -110,18 +110,22 @@ def test_a_broken_plugin_distribution_is_reported_and_others_keep_working(
 def test_allowlist_and_override_through_the_environment(installed, accelerator):
     only_cpu = installed.hwcore_json("plugins", env={"HWCORE_PLUGINS": "cpu"})
     statuses = {p["name"]: p["status"] for p in only_cpu["plugins"]}
-    assert statuses == {"acme": "excluded", "cpu": "active", "cuda": "excluded", "xpu": "excluded"}
+    assert statuses == {
+        "acme": "excluded", "cpu": "active", "cuda": "excluded", "rocm": "excluded",
+        "tpu": "excluded", "xpu": "excluded",
+    }
     typo = installed.hwcore("info", env={"HWCORE_PLUGINS": "cpu,acmee"}, check=False)
     assert (
-        "HWCORE_PLUGINS names acmee, which matches no installed hwcore plugin (installed: acme, cpu, cuda, xpu)"
-        in typo.stderr
+        "HWCORE_PLUGINS names acmee, which matches no installed hwcore plugin (installed: acme, "
+        "cpu, cuda, rocm, tpu, xpu)" in typo.stderr
     )
     empty = installed.hwcore("info", env={"HWCORE_PLATFORM": ""}, check=False)
     assert empty.returncode == 1
     assert empty.stderr.startswith("hwcore: error: HWCORE_PLATFORM is set but empty.")
-    missing = installed.hwcore("info", env={"HWCORE_PLATFORM": "tpu"}, check=False)
+    missing = installed.hwcore("info", env={"HWCORE_PLATFORM": "npu"}, check=False)
     assert missing.stderr.startswith(
-        "hwcore: error: HWCORE_PLATFORM=tpu names no installed platform plugin (installed: acme, cpu, cuda, xpu)."
+        "hwcore: error: HWCORE_PLATFORM=npu names no installed platform plugin (installed: acme, "
+        "cpu, cuda, rocm, tpu, xpu)."
     )
 
 
