@@ -29,7 +29,8 @@ def validate_block_copy(
     (blocks on dim 0) and return both index lists.
 
     Raise ``MemoryOpError`` if a cache is not a contiguous tensor, the caches differ in
-    dtype or in any dim but 0, an index tensor is not 1-D integer, the two differ in length,
+    dtype or in any dim but 0, an index tensor is not 1-D integer or holds no values (the
+    ``meta`` device), the two differ in length,
     an index is out of range, a destination block repeats, the copy is empty (unless
     ``allow_empty``), or source and destination blocks of one tensor overlap.
     """
@@ -104,6 +105,13 @@ def _check_indices(name: str, indices: Any, num_blocks: int, cache_name: str) ->
         raise MemoryOpError(
             f"{name} must have an integer dtype, got {indices.dtype}; use torch.int64 "
             "(a bool mask must be turned into indices with .nonzero().squeeze(1))"
+        )
+    if indices.device.type == "meta":
+        # A meta tensor has a shape and no values; torch's own error on reading it
+        # (NotImplementedError) names neither the argument nor the fix.
+        raise MemoryOpError(
+            f"{name} is on the 'meta' device, which holds no values to read; create the "
+            "block indices on the host, e.g. torch.tensor(blocks, dtype=torch.int64)"
         )
     values: list[int] = indices.tolist()
     return _check_range(name, values, num_blocks, cache_name)

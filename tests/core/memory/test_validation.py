@@ -99,6 +99,19 @@ CASES = [
         "mask must be turned into indices with .nonzero().squeeze(1))",
     ),
     (
+        "source indices on the meta device",
+        _call(src_block_indices=torch.tensor([0, 1], device="meta")),
+        "src_block_indices is on the 'meta' device, which holds no values to read; create the "
+        "block indices on the host, e.g. torch.tensor(blocks, dtype=torch.int64)",
+    ),
+    (
+        "destination indices on the meta device, swapping out",
+        _call(function=swap_out_blocks_to_host, device_type="cpu",
+              dst_block_indices=torch.empty(2, dtype=torch.int64, device="meta")),
+        "dst_block_indices is on the 'meta' device, which holds no values to read; create the "
+        "block indices on the host, e.g. torch.tensor(blocks, dtype=torch.int64)",
+    ),
+    (
         "length mismatch",
         _call(dst_block_indices=_idx(2, 3, 4)),
         "src_block_indices has 2 entries and dst_block_indices has 3; pass one destination "
@@ -150,7 +163,7 @@ def test_bad_input_raises_and_leaves_destination_unchanged(
 ) -> None:
     dst = _dst()
     before = _digest(dst)
-    with pytest.raises(MemoryOpError, match=re.escape(message)):
+    with pytest.raises(MemoryOpError, match=f"^{re.escape(message)}$"):
         call(dst)
     assert _digest(dst) == before
 
