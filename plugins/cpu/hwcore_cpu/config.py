@@ -153,14 +153,18 @@ def kv_cache_space_rule(
             )
         return []
     if from_environ is not None:
-        reason = f"{KV_CACHE_SPACE_VARIABLE}={environ[KV_CACHE_SPACE_VARIABLE]!r}"
+        reason = (
+            f"{format_bytes(from_environ)}, from "
+            f"{KV_CACHE_SPACE_VARIABLE}={environ[KV_CACHE_SPACE_VARIABLE]!r}"
+        )
         return [_change(config, "cache.kv_cache_memory_bytes", from_environ, reason)]
     workers = config.parallel.world_size
     space = default_kv_cache_space(memory.available, workers)
     split = f", split between {workers} workers" if workers > 1 else ""
     reason = (
-        f"{DEFAULT_KV_CACHE_SHARE:.0%} of the {format_bytes(memory.available)} available "
-        f"memory{split} ({format_bytes(space)}); set {KV_CACHE_SPACE_VARIABLE} to choose"
+        f"{format_bytes(space)}: {DEFAULT_KV_CACHE_SHARE:.0%} of the "
+        f"{format_bytes(memory.available)} available memory{split}; set "
+        f"{KV_CACHE_SPACE_VARIABLE} to choose"
     )
     return [_change(config, "cache.kv_cache_memory_bytes", space, reason)]
 

@@ -25,8 +25,9 @@ _MIB = 1 << 20
 def kv_cache_space_from_environ(environ: Mapping[str, str], total_memory: int) -> int | None:
     """The bytes ``HWCORE_CPU_KVCACHE_SPACE`` asks for, or ``None`` when it is unset or empty.
 
-    Raises ``InvalidConfigError`` naming the variable, its value and the accepted forms when
-    the value is not a size, is zero or negative, or exceeds ``total_memory``.
+    Raises ``InvalidConfigError`` naming the variable and its value when the value is not a
+    size (the message lists the accepted forms), is zero or negative, or exceeds
+    ``total_memory`` (the message gives both sizes; the form was fine).
     """
     value = environ.get(KV_CACHE_SPACE_VARIABLE, "")
     if not value.strip():
@@ -34,12 +35,15 @@ def kv_cache_space_from_environ(environ: Mapping[str, str], total_memory: int) -
     try:
         size = parse_byte_size(value)
     except ValueError as error:
-        raise _invalid(value, str(error)) from None
+        raise _invalid(value, str(error), f"Set it to {ACCEPTED_FORMS}") from None
     if size <= 0:
-        raise _invalid(value, "it must be greater than zero")
+        raise _invalid(value, "it must be greater than zero", "Set a positive size such as 4GiB")
     if size > total_memory:
         raise _invalid(
-            value, f"it is more than this machine's total memory ({format_bytes(total_memory)})"
+            value,
+            f"it asks for {format_bytes(size)}, more than this machine's total memory "
+            f"({format_bytes(total_memory)})",
+            "Set a smaller size",
         )
     return size
 
@@ -51,9 +55,8 @@ def default_kv_cache_space(available_memory: int, workers: int) -> int:
     return max(share // _MIB * _MIB, _MIB)
 
 
-def _invalid(value: str, why: str) -> InvalidConfigError:
+def _invalid(value: str, why: str, fix: str) -> InvalidConfigError:
     return InvalidConfigError(
         f"{KV_CACHE_SPACE_VARIABLE}={value!r} is not a usable KV-cache size: {why}. "
-        f"Set it to {ACCEPTED_FORMS}, or unset it to use "
-        f"{DEFAULT_KV_CACHE_SHARE:.0%} of the available memory."
+        f"{fix}, or unset it to use {DEFAULT_KV_CACHE_SHARE:.0%} of the available memory."
     )

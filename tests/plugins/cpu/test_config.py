@@ -32,7 +32,7 @@ APPLE_M1 = dataclasses.replace(
 )
 
 DEFAULT_KV_REASON = (
-    "40% of the 20.0 GiB available memory (8.0 GiB); set HWCORE_CPU_KVCACHE_SPACE to choose"
+    "8.0 GiB: 40% of the 20.0 GiB available memory; set HWCORE_CPU_KVCACHE_SPACE to choose"
 )
 
 
@@ -117,7 +117,17 @@ def test_kv_cache_space_from_the_environment() -> None:
         EngineConfig(), X86, MEMORY, {"HWCORE_CPU_KVCACHE_SPACE": "4 GiB"}
     )
     assert adjustments[-1] == ConfigAdjustment(
-        "cache.kv_cache_memory_bytes", None, 4 * GIB, "HWCORE_CPU_KVCACHE_SPACE='4 GiB'"
+        "cache.kv_cache_memory_bytes", None, 4 * GIB, "4.0 GiB, from HWCORE_CPU_KVCACHE_SPACE='4 GiB'"
+    )
+
+
+def test_a_kv_cache_space_in_bytes_is_explained_in_binary_units() -> None:
+    adjustments = cpu_config_adjustments(
+        EngineConfig(), X86, MEMORY, {"HWCORE_CPU_KVCACHE_SPACE": "8589934592"}
+    )
+    assert str(adjustments[-1]) == (
+        "cache.kv_cache_memory_bytes: None -> 8589934592 (8.0 GiB, from "
+        "HWCORE_CPU_KVCACHE_SPACE='8589934592')"
     )
 
 
@@ -126,7 +136,7 @@ def test_default_kv_cache_space_is_split_between_workers() -> None:
     adjustment = cpu_config_adjustments(config, X86, MEMORY, {})[-1]
     assert adjustment.new == 4 * GIB
     assert adjustment.reason == (
-        "40% of the 20.0 GiB available memory, split between 2 workers (4.0 GiB); set "
+        "4.0 GiB: 40% of the 20.0 GiB available memory, split between 2 workers; set "
         "HWCORE_CPU_KVCACHE_SPACE to choose"
     )
 

@@ -10,9 +10,9 @@ from hwcore_cpu.kv_cache_space import default_kv_cache_space, kv_cache_space_fro
 TOTAL = 16 << 30
 FORMS = (
     "Set it to a byte count such as 8589934592, or a number with a binary unit such as "
-    "512MiB, 4GiB or '4 GiB' (units: B, KiB, MiB, GiB, TiB), or unset it to use 40% of "
-    "the available memory."
+    "512MiB, 4GiB or '4 GiB' (units: B, KiB, MiB, GiB, TiB)"
 )
+DEFAULT = ", or unset it to use 40% of the available memory."
 
 
 @pytest.mark.parametrize(
@@ -32,19 +32,38 @@ def test_unset_or_empty_means_the_default(environ: dict[str, str]) -> None:
 
 @pytest.mark.parametrize(
     ("value", "why"),
-    [
-        ("plenty", "it is not a size"),
-        ("4GB", "'GB' is not a binary unit"),
-        ("0", "it must be greater than zero"),
-        ("0GiB", "it must be greater than zero"),
-        ("-4GiB", "it must be greater than zero"),
-        ("17GiB", "it is more than this machine's total memory (16.0 GiB)"),
-    ],
+    [("plenty", "it is not a size"), ("4GB", "'GB' is not a binary unit"),
+     ("1.5", "a byte count must be a whole number")],
 )
-def test_rejects_unusable_values_naming_variable_value_and_forms(value: str, why: str) -> None:
-    message = f"HWCORE_CPU_KVCACHE_SPACE={value!r} is not a usable KV-cache size: {why}. {FORMS}"
+def test_a_value_that_is_not_a_size_is_refused_with_the_accepted_forms(
+    value: str, why: str
+) -> None:
+    message = (
+        f"HWCORE_CPU_KVCACHE_SPACE={value!r} is not a usable KV-cache size: {why}. "
+        f"{FORMS}{DEFAULT}"
+    )
     with pytest.raises(InvalidConfigError, match=f"^{re.escape(message)}$"):
         kv_cache_space_from_environ({"HWCORE_CPU_KVCACHE_SPACE": value}, TOTAL)
+
+
+@pytest.mark.parametrize("value", ["0", "0GiB", "-4GiB"])
+def test_zero_or_a_negative_size_is_refused_without_the_format_help(value: str) -> None:
+    message = (
+        f"HWCORE_CPU_KVCACHE_SPACE={value!r} is not a usable KV-cache size: it must be greater "
+        f"than zero. Set a positive size such as 4GiB{DEFAULT}"
+    )
+    with pytest.raises(InvalidConfigError, match=f"^{re.escape(message)}$"):
+        kv_cache_space_from_environ({"HWCORE_CPU_KVCACHE_SPACE": value}, TOTAL)
+
+
+def test_a_size_beyond_the_memory_names_both_sizes_without_the_format_help() -> None:
+    message = (
+        "HWCORE_CPU_KVCACHE_SPACE='17GiB' is not a usable KV-cache size: it asks for 17.0 GiB, "
+        "more than this machine's total memory (16.0 GiB). Set a smaller size, or unset it to "
+        "use 40% of the available memory."
+    )
+    with pytest.raises(InvalidConfigError, match=f"^{re.escape(message)}$"):
+        kv_cache_space_from_environ({"HWCORE_CPU_KVCACHE_SPACE": "17GiB"}, TOTAL)
 
 
 def test_default_is_a_share_of_available_memory_split_between_workers() -> None:

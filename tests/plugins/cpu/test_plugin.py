@@ -150,7 +150,7 @@ def test_check_and_update_config_reads_the_hosts_environment(
         "cache.block_size", "compilation.cudagraph_mode", "compilation.cudagraph_capture_sizes",
         "compilation.mode", "parallel.worker_cls", "cache.kv_cache_memory_bytes",
     ]
-    assert validated.adjustments[-1].reason == "HWCORE_CPU_KVCACHE_SPACE='1GiB'"
+    assert validated.adjustments[-1].reason == "1.0 GiB, from HWCORE_CPU_KVCACHE_SPACE='1GiB'"
     # pm.hook and the facade are the same call, with the same answer.
     hook = hwcore.get_plugin_manager().hook.check_and_update_config
     assert hook(config=EngineConfig()) == validated
