@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-from hwcore.cli.output import print_error, print_json
+from hwcore.cli.output import print_error, print_json, usage_error
 
 HELP = "show the detection report, or with --head-size the attention-backend selection"
 
@@ -44,8 +44,9 @@ def run(args: argparse.Namespace) -> int:
     if args.head_size is not None:
         return _run_selection(args)
     if _selection_flags_given(args):
-        print_error("the attention-selection flags need --head-size (e.g. --head-size 128)")
-        return 2
+        return usage_error(
+            args, "the attention-selection flags need --head-size (e.g. --head-size 128)"
+        )
     return _run_detection(args)
 
 
@@ -75,8 +76,7 @@ def _run_selection(args: argparse.Namespace) -> int:
             **{name: getattr(args, name) for name in _SWITCHES},
         )
     except ValueError as error:
-        print_error(f"{error} (check the selection flags)")
-        return 2
+        return usage_error(args, f"{error} (check the selection flags)")
     report = host.attention.inspect(request, args.backend)
     if args.json:
         print_json({"ok": report.chosen is not None, "selection": report.to_dict()})

@@ -118,6 +118,18 @@ def test_selection_flags_without_head_size_are_refused(
     )
 
 
+def test_a_usage_error_found_after_parsing_is_one_json_document_too(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, data = _json(capsys, "--head-size", "0")
+    assert code == 2
+    assert data == {
+        "schema_version": 2, "ok": False,
+        "error": {"type": "UsageError", "message": "AttentionRequest.head_size must be an "
+                  "integer >= 1, got 0 (check the selection flags)"},
+    }
+
+
 def test_without_selection_flags_explain_shows_detection(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
