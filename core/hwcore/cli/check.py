@@ -13,22 +13,27 @@ Seven steps, each reported pass, fail or skip with its time:
    device blocks with the platform's memory ops, verify every byte, report bandwidth.
 
 A failed step fails the command (exit 1); the steps that need its result are skipped.
-torch is imported only here, in ``run``.
+The text report streams: each step's lines are printed as soon as it finishes, and on a
+terminal a status line on stderr says what a long step is waiting for (importing torch,
+a batch, a copy). torch is imported only here, in ``run``.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import gc
 import math
+import sys
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from hwcore.cli.output import print_json
-from hwcore.units import format_bytes
+from hwcore.cli.output import print_json, traceback_would_help
+from hwcore.cli.status_line import StatusLine
+from hwcore.units import binary_unit, format_bytes, format_bytes_in
 
 if TYPE_CHECKING:
     import torch
@@ -48,6 +53,7 @@ SAMPLE_HEADS = 8
 SAMPLE_KV_HEADS = 2
 DEFAULT_NUM_BLOCKS = 256
 SEED = 0
+TITLE = "hwcore check: run the active platform end to end"
 # Steps that report more than one result: swapping out then in is one step, two copies.
 FOLLOWERS = {"swap out": ("swap in",)}
 
@@ -68,9 +74,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _positive_even(text: str) -> int:
-    value = int(text)
-    if value < 8 or value % 2:
-        raise argparse.ArgumentTypeError(f"--num-blocks must be an even number >= 8, got {text}")
+    value = int(text) if text.strip().lstrip("+-").isdigit() else None
+    if value is None or value < 8 or value % 2:
+        raise argparse.ArgumentTypeError(f"must be an even number >= 8, got {text!r}")
     return value
 
 
@@ -87,6 +93,8 @@ class StepResult:
     summary: str
     lines: list[str] = field(default_factory=list)
     details: dict[str, Any] = field(default_factory=dict)
+    traceback_helps: bool = False
+    """The step raised an exception whose traceback (``--debug``) says more than its message."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -129,6 +137,8 @@ class CheckContext:
     key_cache: Any = None
     value_cache: Any = None
     generator: Any = None
+    progress: Callable[[str], None] = lambda detail: None
+    """Says what the running step is doing now (``"importing torch"``), for the status line."""
 
 
 Step = Callable[[CheckContext], StepOutput]
@@ -144,22 +154,42 @@ def run(args: argparse.Namespace) -> int:
         ("attention run", _run_attention),
         ("swap out", _swap_out_and_in),
     ]
+    status = StatusLine(sys.stderr)
+    if not args.json:
+        _print_lines([TITLE, ""])
     started = time.perf_counter()
     results: list[StepResult] = []
-    for name, step in steps:
+    for number, (name, step) in enumerate(steps, start=1):
         failed = next((result.name for result in results if result.status == "fail"), None)
         if failed is not None:
             skipped = (name, *FOLLOWERS.get(name, ()))
-            results += [StepResult(n, "skip", 0.0, f"skipped: {failed} failed") for n in skipped]
-            continue
-        results.extend(_run_step(name, step, context))
+            new = [StepResult(n, "skip", 0.0, f"skipped: {failed} failed") for n in skipped]
+        else:
+            label = f"[{number}/{len(steps)}] {name}"
+            context.progress = functools.partial(_show_progress, status, label)
+            status.show(f"{label} ...")
+            new = _run_step(name, step, context)
+            status.clear()
+        results.extend(new)
+        if not args.json:  # each step as soon as it is known, not all at the end
+            _print_lines(line for result in new for line in _result_lines(result))
     total = time.perf_counter() - started
     ok = all(result.status == "pass" for result in results)
     if args.json:
         print_json(_document(context, results, total, ok))
     else:
-        print(_render(context, results, total, ok))
+        _print_lines(_verdict_lines(results, total, ok))
     return 0 if ok else 1
+
+
+def _show_progress(status: StatusLine, label: str, detail: str) -> None:
+    status.show(f"{label}: {detail}")
+
+
+def _print_lines(lines: Iterable[str]) -> None:
+    for line in lines:
+        print(line)
+    sys.stdout.flush()  # a pipe buffers by default, and the reader waits for each step
 
 
 def _run_step(name: str, step: Step, context: CheckContext) -> list[StepResult]:
@@ -174,7 +204,8 @@ def _run_step(name: str, step: Step, context: CheckContext) -> list[StepResult]:
             traceback.print_exc()
         message = str(error) or type(error).__name__
         return [StepResult(name, "fail", time.perf_counter() - started,
-                           f"{type(error).__name__}: {message}")]
+                           f"{type(error).__name__}: {message}",
+                           traceback_helps=traceback_would_help(error))]
     elapsed = time.perf_counter() - started
     # The swap step reports two results (out and in), each with its own copy time.
     extra = output.details.pop("_followers", [])
@@ -189,6 +220,7 @@ def _run_step(name: str, step: Step, context: CheckContext) -> list[StepResult]:
 def _check_platform(context: CheckContext) -> StepOutput:
     import hwcore
 
+    context.progress("discovering and detecting platforms")
     platform = hwcore.current_platform()
     context.platform = platform
     device = platform.device(0)
@@ -274,10 +306,12 @@ def _select_backend(context: CheckContext) -> StepOutput:
 
 
 def _allocate_kv_cache(context: CheckContext) -> StepOutput:
+    context.progress("importing torch")
     started = time.perf_counter()
     import torch
 
     import_seconds = time.perf_counter() - started
+    context.progress("allocating the caches")
     gc.collect()  # the garbage of importing torch, collected here rather than mid-step
     platform, config = _require(context.platform), _require(context.config)
     context.torch = torch
@@ -332,6 +366,7 @@ def _run_attention(context: CheckContext) -> StepOutput:
     lines, worst, tokens = [], 0.0, 0
     started = time.perf_counter()
     for batch in _batches(context.key_cache.shape[1]):
+        context.progress(f"{batch.kind} batch")
         error = _attention_error(context, backend, batch)
         worst, tokens = max(worst, error), tokens + sum(batch.query_lens)
         lines.append(f"{batch.kind}: {len(batch.seq_lens)} sequences, context lengths "
@@ -442,11 +477,13 @@ def _swap_out_and_in(context: CheckContext) -> StepOutput:
     platform.swap_out_blocks_to_host(context.key_cache, host[0], sources[:1], host_slots[:1])
     platform.insert_blocks_to_device(host[0], context.key_cache, host_slots[:1], targets[:1])
 
+    context.progress("swap out")
     out_seconds = _timed(context, lambda: [
         platform.swap_out_blocks_to_host(cache, buffer, sources, host_slots)
         for cache, buffer in zip((context.key_cache, context.value_cache), host, strict=True)
     ])
     _verify(originals, host, "swap out: host copy of device block")
+    context.progress("swap in")
     in_seconds = _timed(context, lambda: [
         platform.insert_blocks_to_device(buffer, cache, host_slots, targets)
         for cache, buffer in zip((context.key_cache, context.value_cache), host, strict=True)
@@ -454,12 +491,15 @@ def _swap_out_and_in(context: CheckContext) -> StepOutput:
     back = [cache[targets].cpu() for cache in (context.key_cache, context.value_cache)]
     size = sum(o.numel() * o.element_size() for o in originals)
     blocks = len(sources)
-    swap_in = _copy_result("swap in", "host -> device", blocks, size, in_seconds)
+    # One unit for both rates, so the two lines compare at a glance.
+    unit = binary_unit(min(_rate(size, out_seconds), _rate(size, in_seconds)))
+    to_host, to_device = copy_directions(context.device.type)
+    swap_in = _copy_result("swap in", to_device, blocks, size, in_seconds, unit)
     try:
         _verify(originals, back, "swap in: device block written from host")
     except CheckFailed as failure:
         swap_in = StepResult("swap in", "fail", in_seconds, str(failure))
-    out = _copy_result("swap out", "device -> host", blocks, size, out_seconds)
+    out = _copy_result("swap out", to_host, blocks, size, out_seconds, unit)
     lines, details = [], {**out.details, "_seconds": out_seconds, "_followers": [swap_in]}
     if context.device.type == "cpu":  # host to host: the core's copy loop, or its fallback
         from hwcore.memory.native import host_copy_engine
@@ -496,33 +536,49 @@ def _verify(expected: list[Any], actual: list[Any], what: str) -> None:
                               f"{bad[0]}); the memory op corrupted data")
 
 
-def _copy_result(name: str, direction: str, blocks: int, size: int, seconds: float) -> StepResult:
-    rate = size / seconds if seconds > 0 else float("inf")
+def copy_directions(device_type: str) -> tuple[str, str]:
+    """How to name the two copies: on a platform whose device memory is host memory (the
+    CPU, a simulator) "device -> host" would claim a transfer that does not happen."""
+    if device_type == "cpu":
+        return ("KV cache -> host swap space (both in host memory)",
+                "host swap space -> KV cache (both in host memory)")
+    return "device -> host", "host -> device"
+
+
+def _rate(size: int, seconds: float) -> float:
+    return size / seconds if seconds > 0 else float("inf")
+
+
+def _copy_result(
+    name: str, direction: str, blocks: int, size: int, seconds: float, unit: str
+) -> StepResult:
+    rate = _rate(size, seconds)
+    shown = f"{format_bytes_in(rate, unit)}/s" if math.isfinite(rate) else "too fast to time"
     return StepResult(
         name, "pass", seconds,
         f"{blocks} key + {blocks} value blocks ({format_bytes(size)}) {direction} in "
-        f"{seconds * 1000:.2f} ms, "
-        f"{format_bytes(int(rate))}/s; every byte verified",
-        details={"blocks": blocks, "bytes": size, "bytes_per_second": rate},
+        f"{seconds * 1000:.2f} ms, {shown}; every byte verified",
+        details={"blocks": blocks, "bytes": size, "bytes_per_second": rate,
+                 "direction": direction},
     )
 
 
 # ------------------------------------------------------------------------ output
 
 
-def _render(context: CheckContext, results: list[StepResult], total: float, ok: bool) -> str:
-    lines = ["hwcore check: run the active platform end to end", ""]
-    for result in results:
-        mark = {"pass": "PASS", "fail": "FAIL", "skip": "SKIP"}[result.status]
-        lines.append(f"[{mark}] {result.name:<18} {result.seconds * 1000:8.1f} ms  "
-                     f"{result.summary}")
-        lines.extend(f"{'':34}{line}" for line in result.lines)
+def _result_lines(result: StepResult) -> list[str]:
+    mark = {"pass": "PASS", "fail": "FAIL", "skip": "SKIP"}[result.status]
+    return [f"[{mark}] {result.name:<18} {result.seconds * 1000:8.1f} ms  {result.summary}",
+            *(f"{'':34}{line}" for line in result.lines)]
+
+
+def _verdict_lines(results: list[StepResult], total: float, ok: bool) -> list[str]:
     passed = sum(result.status == "pass" for result in results)
     verdict = "OK" if ok else "FAILED"
-    lines += ["", f"{verdict}: {passed} of {len(results)} steps passed in {total:.2f} s"]
-    if not ok:
+    lines = ["", f"{verdict}: {passed} of {len(results)} steps passed in {total:.2f} s"]
+    if any(result.traceback_helps for result in results):
         lines.append("Run again with --debug for the traceback of a step that raised.")
-    return "\n".join(lines)
+    return lines
 
 
 def _document(
