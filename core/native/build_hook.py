@@ -11,6 +11,13 @@ requirement is a C compiler. ``HWCORE_BUILD_NATIVE`` says what to do without one
 
 An editable install compiles into the source tree (the package is imported from there);
 a wheel gets the library from a temporary directory.
+
+The wheel's tag is ``py3-none-<platform>``: the library is machine code for this platform,
+but it uses no Python C API (ctypes loads it), so any Python 3 and ABI can load it. Letting
+hatchling infer the tag gave ``cp311-cp311-linux_x86_64``, which claims a CPython ABI the
+file does not have, and a package index refuses plain ``linux_*`` wheels: the dist session
+turns ``linux_x86_64`` into a ``manylinux`` tag with ``auditwheel repair``, which checks the
+glibc symbols the library needs.
 """
 
 from __future__ import annotations
@@ -62,12 +69,18 @@ class NativeBuildHook(BuildHookInterface):  # type: ignore[type-arg]
         if version != "editable":
             build_data["force_include"][str(output)] = LIBRARY
         build_data["pure_python"] = False
-        build_data["infer_tag"] = True
+        build_data["tag"] = f"py3-none-{platform_tag()}"
 
     def finalize(self, version: str, build_data: dict[str, Any], artifact_path: str) -> None:
         scratch = getattr(self, "_scratch", None)
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
+
+
+def platform_tag() -> str:
+    """This machine's wheel platform tag, as packaging spells it: ``linux_x86_64``,
+    ``macosx_14_0_arm64``."""
+    return sysconfig.get_platform().replace("-", "_").replace(".", "_")
 
 
 def build_mode() -> str:

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -130,8 +134,6 @@ def test_allowlist_and_override_through_the_environment(installed, accelerator):
 
 
 def test_console_script_and_module_agree(installed):
-    import subprocess
-
     script = os.path.join(os.path.dirname(installed.python), "hwcore")
     via_script = subprocess.run(
         [script, "plugins", "--json"], capture_output=True, text=True, check=True, timeout=120
@@ -152,13 +154,47 @@ print(torch.equal(dst[targets], src[sources]))
 """
 
 
-def test_the_core_wheel_ships_the_native_copy_loop(installed):
-    import zipfile
+def _wheel_tags(wheel: str) -> list[str]:
+    """The ``Tag:`` lines of the wheel's WHEEL file."""
+    with zipfile.ZipFile(wheel) as archive:
+        name = next(n for n in archive.namelist() if n.endswith(".dist-info/WHEEL"))
+        lines = archive.read(name).decode().splitlines()
+    return [line.split(":", 1)[1].strip() for line in lines if line.startswith("Tag:")]
 
+
+def test_the_core_wheel_ships_the_native_copy_loop_under_a_publishable_tag(installed):
     wheel = installed.wheel("hwcore")
-    assert not wheel.endswith("-py3-none-any.whl"), wheel
+    # The library is machine code loaded with ctypes: any Python 3 ABI, one platform,
+    # which auditwheel repair (nox -s dist) turned from linux_* into manylinux_*.
+    python, abi, platforms = os.path.basename(wheel)[: -len(".whl")].split("-")[2:]
+    assert (python, abi) == ("py3", "none"), wheel
+    assert platforms.split(".") and all(
+        tag.startswith("manylinux") for tag in platforms.split(".")
+    ), wheel
+    assert all(tag.startswith("py3-none-manylinux") for tag in _wheel_tags(wheel))
     assert "hwcore/memory/_hostcopy.so" in zipfile.ZipFile(wheel).namelist()
+    shown = subprocess.run(
+        [sys.executable, "-m", "auditwheel", "show", wheel], capture_output=True, text=True,
+        check=True, timeout=120,
+    ).stdout
+    verdict = " ".join(shown.split())
+    assert f"{os.path.basename(wheel)} is consistent with the following platform tag: " \
+        '"manylinux_' in verdict, shown
     assert installed.run("-c", NATIVE_COPY).stdout.splitlines() == [
         "native copy loop (_hostcopy.so) on torch's OpenMP threads",
         "True",
     ]
+
+
+def test_without_the_copy_loop_the_core_wheel_stays_pure(tmp_path):
+    root = Path(__file__).resolve().parents[2]
+    subprocess.run(
+        [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(tmp_path),
+         str(root)],
+        env={**os.environ, "HWCORE_BUILD_NATIVE": "skip"}, capture_output=True, check=True,
+        timeout=600,
+    )
+    (wheel,) = tmp_path.glob("hwcore-*.whl")
+    assert wheel.name.endswith("-py3-none-any.whl"), wheel.name
+    assert _wheel_tags(str(wheel)) == ["py3-none-any"]
+    assert "hwcore/memory/_hostcopy.so" not in zipfile.ZipFile(wheel).namelist()

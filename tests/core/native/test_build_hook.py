@@ -69,3 +69,14 @@ def test_a_compile_error_is_reported_with_the_command(tmp_path: Path) -> None:
     assert problem.startswith("compiling broken.c failed (")
     assert f"-o {tmp_path / 'x.so'} {source}" in problem
     assert "error" in problem
+
+
+def test_the_platform_tag_is_this_machines_without_a_python_abi() -> None:
+    import platform
+    import sysconfig
+
+    tag = hook.platform_tag()
+    assert tag == sysconfig.get_platform().replace("-", "_").replace(".", "_")
+    assert "." not in tag and "-" not in tag
+    if platform.system() == "Linux":
+        assert tag == f"linux_{platform.machine()}"
