@@ -198,3 +198,29 @@ def test_without_the_copy_loop_the_core_wheel_stays_pure(tmp_path):
     assert wheel.name.endswith("-py3-none-any.whl"), wheel.name
     assert _wheel_tags(str(wheel)) == ["py3-none-any"]
     assert "hwcore/memory/_hostcopy.so" not in zipfile.ZipFile(wheel).namelist()
+
+
+def test_version_and_collect_env_with_a_broken_plugin_installed(installed, tmp_path, write_project):
+    project = write_project(
+        tmp_path, "hwcore-broken", "hwcore_broken", "raise RuntimeError('vendor SDK missing')\n",
+        {"hwcore.platforms": 'broken = "hwcore_broken"'},
+    )
+    installed.install_project(project)
+    try:
+        version = installed.hwcore("--version").stdout.splitlines()
+        assert version[0] == "hwcore 0.1.0 (hook contract 2.0)"
+        assert "hwcore-broken 0.9.0: platform broken" in version
+        backends = ("hwcore-cpu", "hwcore-cuda", "hwcore-rocm", "hwcore-tpu", "hwcore-xpu")
+        assert all(any(line.startswith(f"{name} ") for line in version) for name in backends)
+        report = installed.hwcore_json("collect-env")
+        assert report["ok"] is True
+        assert report["platform"]["platform"]["name"] == "cpu"
+        records = {r["name"]: r for r in report["detection"]["report"]["plugins"]}
+        assert records["broken"]["status"] == "failed"
+        assert "RuntimeError: vendor SDK missing" in records["broken"]["error"]
+        assert report["packages"]["versions"]["torch"].startswith("2.13.0")
+        assert report["packages"]["versions"]["amdsmi"] is not None  # metadata, no import
+        text = installed.hwcore("collect-env")
+        assert "## Active platform\n  Platform: cpu (hwcore-cpu " in text.stdout
+    finally:
+        installed.uninstall("hwcore-broken")

@@ -19,7 +19,7 @@ class StatusLine:
     terminal; otherwise does nothing."""
 
     def __init__(self, stream: TextIO) -> None:
-        self._stream = stream if _is_terminal(stream) else None
+        self._stream = stream if is_terminal(stream) else None
         self._showing = False
 
     @property
@@ -44,7 +44,8 @@ class StatusLine:
         self._showing = False
 
 
-def _is_terminal(stream: TextIO) -> bool:
+def is_terminal(stream: TextIO) -> bool:
+    """Whether ``stream`` is an open terminal."""
     try:
         return stream.isatty()
     except (AttributeError, ValueError):  # a closed stream, or not a file at all

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TextIO
 
+from hwcore.cli.status_line import CLEAR_LINE, is_terminal
 from hwcore.errors import HwcoreWarning
 
 PREFIX = "warning: "
@@ -51,7 +52,10 @@ def warnings_as_lines(stream: TextIO | None = None) -> Iterator[list[str]]:
             if text in shown:
                 return
             shown.append(text)
-            print(warning_line(text), file=stream or sys.stderr, flush=True)
+            target = stream or sys.stderr
+            # On a terminal a status line (hwcore check's) may be showing: start clean.
+            start = CLEAR_LINE if is_terminal(target) else ""
+            print(start + warning_line(text), file=target, flush=True)
 
         warnings.showwarning = show
         warnings.simplefilter("always", HwcoreWarning)

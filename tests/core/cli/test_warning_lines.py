@@ -12,6 +12,7 @@ import pytest
 
 import hwcore
 from hwcore.cli.main import main
+from hwcore.cli.status_line import CLEAR_LINE, StatusLine
 from hwcore.cli.warning_lines import warning_line, warnings_as_lines
 from hwcore.errors import HwcoreWarning
 from hwcore.host import Candidate, Host, install_host
@@ -109,3 +110,16 @@ def test_a_real_hwcore_command_shows_no_file_path_or_source_line():
     assert lines and all(line.startswith("warning: ") for line in lines), process.stderr
     assert "nosuch" in process.stderr
     assert ".py:" not in process.stderr and "HwcoreWarning" not in process.stderr
+
+
+class FakeTerminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_on_a_terminal_a_warning_replaces_a_status_line_instead_of_joining_it():
+    terminal = FakeTerminal()
+    StatusLine(terminal).show("[1/6] platform: discovering and detecting platforms")
+    with warnings_as_lines(terminal):
+        warnings.warn("plugin 'x' was skipped", HwcoreWarning, stacklevel=1)
+    assert terminal.getvalue().split(CLEAR_LINE)[-1] == "warning: plugin 'x' was skipped\n"
