@@ -98,7 +98,13 @@ class PlatformError(HwcoreError):
 
 
 class NoPlatformError(PlatformError):
-    """No platform plugin detected its hardware and no host-CPU fallback is installed."""
+    """No platform plugin detected its hardware and no host-CPU fallback is installed (or
+    ``HWCORE_PLUGINS`` leaves it out). The message ends with the detection report;
+    ``summary`` is the message without it, for a tool that prints the report itself."""
+
+    def __init__(self, message: str, *, summary: str | None = None) -> None:
+        super().__init__(message)
+        self.summary = summary or message.splitlines()[0]
 
 
 class AmbiguousPlatformError(PlatformError):
