@@ -1,0 +1,82 @@
+"""Targets of the spawned worker processes of tests/core/distributed.
+
+Spawned children import this module by name (the conftest puts its folder on ``sys.path``,
+which multiprocessing hands to the children), so it holds no test functions of its own.
+Each target joins a gloo group through ``stateless_init_device_torch_dist_pg`` on the cpu
+platform, works through the core communicator, and reports what it saw on a queue.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import time
+from typing import Any
+
+SIZE = 2
+
+
+def join(rank: int, port: int, timeout_s: float) -> Any:
+    """This rank's communicator over a 2-rank gloo group on the store at 127.0.0.1:port."""
+    from torch.distributed import PrefixStore, TCPStore
+
+    import hwcore
+    from hwcore.distributed import DeviceCommunicator, stateless_init_device_torch_dist_pg
+
+    timeout = datetime.timedelta(seconds=timeout_s)
+    store = TCPStore("127.0.0.1", port, SIZE, is_master=False, timeout=timeout)
+    platform = hwcore.current_platform()
+    group = stateless_init_device_torch_dist_pg(
+        "gloo", PrefixStore("test", store), rank, SIZE, timeout, platform.info
+    )
+    return DeviceCommunicator(group, unique_name="test", platform=platform), group
+
+
+def collectives(rank: int, port: int, results: Any) -> None:
+    """Every collective of the communicator once, results as plain lists."""
+    import torch
+    import torch.distributed as dist
+
+    communicator, group = join(rank, port, 20.0)
+    base = torch.arange(4, dtype=torch.float32) + 10 * rank
+    report: dict[str, Any] = {"rank": rank, "default_group": dist.is_initialized()}
+    report["repr"] = repr(communicator)
+    report["all_reduce"] = communicator.all_reduce(base.clone()).tolist()
+    report["all_gather"] = communicator.all_gather(base.view(2, 2), dim=-1).tolist()
+    report["all_gather_0"] = communicator.all_gather(base.view(2, 2), dim=0).tolist()
+    report["reduce_scatter"] = communicator.reduce_scatter(base.clone(), dim=0).tolist()
+    gathered = communicator.gather(base, dst=1, dim=0)
+    report["gather"] = None if gathered is None else gathered.tolist()
+    source = torch.full((3,), 7.0) if rank == 1 else torch.zeros(3)
+    report["broadcast"] = communicator.broadcast(source, src=1).tolist()
+    if rank == 0:
+        communicator.send(torch.tensor([1.0, 2.0, 3.0]))
+        report["recv"] = None
+    else:
+        report["recv"] = communicator.recv((3,), torch.float32).tolist()
+    group.shutdown()
+    results.put(report)
+
+
+def survive_a_dead_peer(rank: int, port: int, results: Any, peer_killed: Any, timeout_s: float) -> None:
+    """Rank 1 reports ready after one all-reduce, then waits to be killed; rank 0 waits
+    until the parent has killed it, then tries another all-reduce and reports the error."""
+    import torch
+
+    from hwcore.distributed import CollectiveError
+
+    communicator, _ = join(rank, port, timeout_s)
+    communicator.all_reduce(torch.ones(4))
+    results.put(("ready", rank, os.getpid()))
+    if rank == 1:
+        time.sleep(600)  # the parent kills this process long before
+        return
+    peer_killed.wait(60)
+    started = time.monotonic()
+    try:
+        communicator.all_reduce(torch.ones(1 << 16))
+    except CollectiveError as error:
+        cause = error.__cause__
+        results.put(("failed", str(error), type(cause).__name__, str(cause), time.monotonic() - started))
+        return
+    results.put(("no error", time.monotonic() - started))
