@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime
 import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from hwcore.distributed.errors import PlacementError
@@ -73,17 +73,20 @@ class HwcoreWorker:
         self.context = WorkerContext(rank, world_size)
 
     def locate(self) -> WorkerLocation:
+        """Where this worker runs; ``node_ip`` is left for the driver, which reads the
+        node's address as Ray registered it (``ray.nodes()``), not as routing guesses it."""
         import ray
 
         runtime = ray.get_runtime_context()
         return WorkerLocation(
             rank=self.context.rank,
             node_id=runtime.get_node_id(),
-            node_ip=ray.util.get_node_ip_address(),
+            node_ip="",
             pid=os.getpid(),
             accelerator_ids=tuple(
                 (name, tuple(str(i) for i in ids))
                 for name, ids in sorted(runtime.get_accelerator_ids().items())
+                if ids
             ),
         )
 
@@ -230,7 +233,8 @@ def start_workers(
     actor_class = ray.remote(HwcoreWorker).options(**plan.ray_actor_options(runtime_env))
     actors = [actor_class.remote(rank, num_workers) for rank in range(num_workers)]
     try:
-        locations = _gather(ray, plan, [a.locate.remote() for a in actors], start_timeout_s)
+        located = _gather(ray, plan, [a.locate.remote() for a in actors], start_timeout_s)
+        locations = _with_node_addresses(ray, located)
         visibility = _hwcore_visibility(plan, locations)
         calls = [a.resolve.remote(v) for a, v in zip(actors, visibility)]
         views = _gather(ray, plan, calls, start_timeout_s)
@@ -286,6 +290,11 @@ def _gather(ray: ModuleType, plan: PlacementPlan, calls: list[Any], timeout_s: f
         raise PlacementError(
             f"a worker of platform {plan.platform!r} failed while starting: {error}"
         ) from error
+
+
+def _with_node_addresses(ray: ModuleType, located: Sequence[WorkerLocation]) -> list[WorkerLocation]:
+    addresses = {node["NodeID"]: node["NodeManagerAddress"] for node in ray.nodes()}
+    return [replace(location, node_ip=addresses[location.node_id]) for location in located]
 
 
 def _hwcore_visibility(

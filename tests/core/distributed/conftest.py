@@ -4,6 +4,7 @@ interface, and spawned worker processes that are always stopped."""
 from __future__ import annotations
 
 import datetime
+import importlib.util
 import multiprocessing
 import sys
 from collections.abc import Callable, Iterator
@@ -15,17 +16,17 @@ import pytest
 from hwcore.records import PlatformInfo
 
 HERE = Path(__file__).parent
+FAKE_NVML_DIR = HERE.parents[1] / "plugins" / "cuda" / "fake_nvml"
 
-# Spawned children find the worker targets by module name: multiprocessing gives them the
-# parent's sys.path.
+# Spawned children find their targets (hwcore_dist_test_workers) by module name:
+# multiprocessing hands them the parent's sys.path.
 if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
-import hwcore_dist_test_workers  # noqa: E402
-
 STORE_TIMEOUT = datetime.timedelta(seconds=20)
-LOOPBACK_ONLY = {"GLOO_SOCKET_IFNAME": "lo"}
-"""gloo connects through the interface its host name resolves to unless told otherwise."""
+WORKER_ENVIRONMENT = {"GLOO_SOCKET_IFNAME": "lo", "HWCORE_PLATFORM": "cpu"}
+"""gloo connects through the interface its host name resolves to unless told otherwise;
+spawned children inherit the environment."""
 
 
 def make_platform_info(**facts: Any) -> PlatformInfo:
@@ -44,29 +45,17 @@ def make_platform_info(**facts: Any) -> PlatformInfo:
 
 
 @pytest.fixture
-def workers() -> Any:
-    return hwcore_dist_test_workers
-
-
-@pytest.fixture
 def loopback_gloo(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Keep gloo on lo and the platform on cpu, here and in spawned children (which inherit
-    the environment)."""
-    for name, value in LOOPBACK_ONLY.items():
+    """Keep gloo on lo and the platform on cpu in this process."""
+    for name, value in WORKER_ENVIRONMENT.items():
         monkeypatch.setenv(name, value)
-    monkeypatch.setenv("HWCORE_PLATFORM", "cpu")
 
 
-@pytest.fixture
-def tcp_store() -> Iterator[Any]:
+def new_tcp_store() -> Any:
     """The master ``TCPStore`` of a 2-rank group, on 127.0.0.1 and a free port."""
     from torch.distributed import TCPStore
 
-    store = TCPStore(
-        "127.0.0.1", 0, 2, is_master=True, timeout=STORE_TIMEOUT, wait_for_workers=False
-    )
-    yield store
-    del store
+    return TCPStore("127.0.0.1", 0, 2, is_master=True, timeout=STORE_TIMEOUT, wait_for_workers=False)
 
 
 class Spawned:
@@ -112,10 +101,55 @@ class Spawned:
             process.join(10)
 
 
+def load_fake_nvml() -> Any:
+    """tests/plugins/cuda's fake NVML node builder, loaded once under its own name."""
+    if "hwcore_fake_nvml" not in sys.modules:
+        spec = importlib.util.spec_from_file_location(
+            "hwcore_fake_nvml", FAKE_NVML_DIR / "hwcore_fake_nvml.py"
+        )
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["hwcore_fake_nvml"] = module
+        spec.loader.exec_module(module)
+    return sys.modules["hwcore_fake_nvml"]
+
+
 @pytest.fixture
-def spawned(loopback_gloo: None) -> Iterator[Spawned]:
-    processes = Spawned()
-    try:
-        yield processes
-    finally:
-        processes.stop()
+def cpu_platform() -> Iterator[Any]:
+    """The real hwcore-cpu platform on a host of its own."""
+    import hwcore_cpu.plugin
+    from hwcore.testing import IsolatedHost
+
+    with IsolatedHost() as host:
+        host.add_platform(hwcore_cpu.plugin, "cpu")
+        yield host.platform()
+
+
+@pytest.fixture
+def h100_node(monkeypatch: pytest.MonkeyPatch) -> Callable[..., Any]:
+    """``h100_node(visible=None)``: the real hwcore-cuda platform on a fake 8xH100 node,
+    with ``CUDA_VISIBLE_DEVICES`` set to ``visible`` (unset for ``None``)."""
+    import pynvml
+
+    import hwcore_cuda.plugin
+    from hwcore.testing import IsolatedHost
+
+    monkeypatch.setattr(hwcore_cuda.plugin._Found, "inventory", None)
+    load_fake_nvml().node("8xH100").install(pynvml, monkeypatch.setattr)
+    hosts: list[Any] = []
+
+    def start(visible: str | None = None) -> Any:
+        environ = {} if visible is None else {"CUDA_VISIBLE_DEVICES": visible}
+        if visible is None:
+            monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
+        else:
+            monkeypatch.setenv("CUDA_VISIBLE_DEVICES", visible)
+        host = IsolatedHost(environ).install()
+        hosts.append(host)
+        host.add_platform(hwcore_cuda.plugin, "cuda")
+        return host.platform()
+
+    yield start
+    for host in hosts:
+        host.uninstall()
+    hwcore_cuda.plugin._Found.inventory = None

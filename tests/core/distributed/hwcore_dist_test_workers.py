@@ -32,12 +32,25 @@ def join(rank: int, port: int, timeout_s: float) -> Any:
     return DeviceCommunicator(group, unique_name="test", platform=platform), group
 
 
-def collectives(rank: int, port: int, results: Any) -> None:
-    """Every collective of the communicator once, results as plain lists."""
+def pair(rank: int, port: int, results: Any, peer_killed: Any, timeout_s: float) -> None:
+    """One rank of the 2-process test: every collective of the communicator once (results
+    as plain lists), then "ready"; rank 1 then waits to be killed, and rank 0, once the
+    parent has killed it, tries another all-reduce and reports the error."""
+    communicator, _ = join(rank, port, timeout_s)
+    results.put(collectives(communicator))
+    results.put(("ready", rank, os.getpid()))
+    if rank == 1:
+        time.sleep(600)  # the parent kills this process long before
+        return
+    peer_killed.wait(120)
+    results.put(all_reduce_after_the_peer_died(communicator))
+
+
+def collectives(communicator: Any) -> dict[str, Any]:
     import torch
     import torch.distributed as dist
 
-    communicator, group = join(rank, port, 20.0)
+    rank = communicator.rank
     base = torch.arange(4, dtype=torch.float32) + 10 * rank
     report: dict[str, Any] = {"rank": rank, "default_group": dist.is_initialized()}
     report["repr"] = repr(communicator)
@@ -54,29 +67,18 @@ def collectives(rank: int, port: int, results: Any) -> None:
         report["recv"] = None
     else:
         report["recv"] = communicator.recv((3,), torch.float32).tolist()
-    group.shutdown()
-    results.put(report)
+    return report
 
 
-def survive_a_dead_peer(rank: int, port: int, results: Any, peer_killed: Any, timeout_s: float) -> None:
-    """Rank 1 reports ready after one all-reduce, then waits to be killed; rank 0 waits
-    until the parent has killed it, then tries another all-reduce and reports the error."""
+def all_reduce_after_the_peer_died(communicator: Any) -> tuple[Any, ...]:
     import torch
 
     from hwcore.distributed import CollectiveError
 
-    communicator, _ = join(rank, port, timeout_s)
-    communicator.all_reduce(torch.ones(4))
-    results.put(("ready", rank, os.getpid()))
-    if rank == 1:
-        time.sleep(600)  # the parent kills this process long before
-        return
-    peer_killed.wait(60)
     started = time.monotonic()
     try:
         communicator.all_reduce(torch.ones(1 << 16))
     except CollectiveError as error:
         cause = error.__cause__
-        results.put(("failed", str(error), type(cause).__name__, str(cause), time.monotonic() - started))
-        return
-    results.put(("no error", time.monotonic() - started))
+        return ("failed", str(error), type(cause).__name__, str(cause), time.monotonic() - started)
+    return ("no error", time.monotonic() - started)

@@ -4,7 +4,6 @@ interface, and single-rank groups in this process for the argument checks."""
 from __future__ import annotations
 
 import datetime
-import queue
 import re
 import subprocess
 import sys
@@ -12,16 +11,45 @@ from typing import Any
 
 import pytest
 
-from hwcore.distributed import CollectiveError, DeviceCommunicator, InvalidProcessGroupError
+import hwcore_dist_test_workers
+from hwcore.distributed import DeviceCommunicator, InvalidProcessGroupError
 
-from .conftest import make_platform_info
+from .conftest import WORKER_ENVIRONMENT, Spawned, make_platform_info, new_tcp_store
 
-def test_two_processes_run_every_collective_through_the_communicator(spawned, tcp_store, workers):
-    results = spawned.context.Queue()
-    spawned.start(workers.collectives, (0, tcp_store.port, results), (1, tcp_store.port, results))
-    reports = {report["rank"]: report for report in spawned.collect(results, 2)}
+PEER_TIMEOUT_S = 10.0
 
-    rank0, rank1 = reports[0], reports[1]
+
+class GlooPair:
+    """Two spawned ranks of a gloo group on the loopback interface, started once for the
+    module (each child imports torch: seconds on a 2-core machine). They report their
+    collectives, then wait: the second test kills rank 1 and watches rank 0 fail."""
+
+    def __init__(self, spawned: Spawned, store: Any) -> None:
+        self.spawned = spawned
+        self.store = store  # the group's TCPStore master lives as long as the pair
+        self.results = spawned.context.Queue()
+        self.peer_killed = spawned.context.Event()
+        arguments = [(rank, store.port, self.results, self.peer_killed, PEER_TIMEOUT_S) for rank in (0, 1)]
+        self.processes = spawned.start(hwcore_dist_test_workers.pair, *arguments)
+        reports = spawned.collect(self.results, 4)
+        self.collectives = {r["rank"]: r for r in reports if isinstance(r, dict)}
+        self.ready = sorted(r[:2] for r in reports if isinstance(r, tuple))
+
+
+@pytest.fixture(scope="module")
+def gloo_pair():
+    spawned = Spawned()
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            for name, value in WORKER_ENVIRONMENT.items():
+                patch.setenv(name, value)
+            yield GlooPair(spawned, new_tcp_store())
+    finally:
+        spawned.stop()
+
+
+def test_two_processes_run_every_collective_through_the_communicator(gloo_pair):
+    rank0, rank1 = gloo_pair.collectives[0], gloo_pair.collectives[1]
     assert rank0["default_group"] is False and rank1["default_group"] is False
     assert rank0["repr"] == "<DeviceCommunicator 'test' rank 0/2 gloo on cpu>"
     assert rank0["all_reduce"] == rank1["all_reduce"] == [10.0, 12.0, 14.0, 16.0]
@@ -35,20 +63,12 @@ def test_two_processes_run_every_collective_through_the_communicator(spawned, tc
     assert rank1["recv"] == [1.0, 2.0, 3.0]
 
 
-PEER_TIMEOUT_S = 10.0
-
-
-def test_a_killed_peer_makes_the_other_rank_fail_clearly_within_the_timeout(spawned, tcp_store, workers):
-    results = spawned.context.Queue()
-    peer_killed = spawned.context.Event()
-    ranks = [(rank, tcp_store.port, results, peer_killed, PEER_TIMEOUT_S) for rank in (0, 1)]
-    processes = spawned.start(workers.survive_a_dead_peer, *ranks)
-    assert sorted(report[:2] for report in spawned.collect(results, 2)) == [("ready", 0), ("ready", 1)]
-
-    processes[1].kill()
-    processes[1].join(10)
-    peer_killed.set()
-    [report] = spawned.collect(results, 1)
+def test_a_killed_peer_makes_the_other_rank_fail_clearly_within_the_timeout(gloo_pair):
+    assert gloo_pair.ready == [("ready", 0), ("ready", 1)]
+    gloo_pair.processes[1].kill()
+    gloo_pair.processes[1].join(10)
+    gloo_pair.peer_killed.set()
+    [report] = gloo_pair.spawned.collect(gloo_pair.results, 1)
 
     assert report[0] == "failed", report
     _, message, cause_type, cause, seconds = report
