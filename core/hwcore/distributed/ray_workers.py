@@ -90,8 +90,9 @@ class HwcoreWorker:
             ),
         )
 
-    def resolve(self, visibility: tuple[str, str] | None) -> WorkerView:
-        """Set the visibility variable when hwcore assigns the device, then resolve."""
+    def resolve(self, visibility: tuple[str, str] | None) -> tuple[WorkerLocation, WorkerView]:
+        """Set the visibility variable when hwcore assigns the device, then resolve hwcore;
+        return where this worker runs and what it sees."""
         import hwcore
         from hwcore.distributed.worker import worker_view
 
@@ -100,7 +101,7 @@ class HwcoreWorker:
             os.environ[variable] = value
         self.context.platform = hwcore.current_platform()
         self.context.view = worker_view(self.context.platform)
-        return self.context.view
+        return self.locate(), self.context.view
 
     def open_store(self, host: str, timeout_s: float) -> int:
         """Start the group's ``TCPStore`` here (worker 0) on a free port; return the port."""
@@ -233,11 +234,16 @@ def start_workers(
     actor_class = ray.remote(HwcoreWorker).options(**plan.ray_actor_options(runtime_env))
     actors = [actor_class.remote(rank, num_workers) for rank in range(num_workers)]
     try:
-        located = _gather(ray, plan, [a.locate.remote() for a in actors], start_timeout_s)
-        locations = _with_node_addresses(ray, located)
-        visibility = _hwcore_visibility(plan, locations)
+        # A custom resource needs the node of every worker before hwcore can number its
+        # devices; otherwise one round trip does (Ray set the visibility variable already).
+        visibility: list[tuple[str, str] | None] = [None] * num_workers
+        if plan.visibility_set_by == "hwcore":
+            located = _gather(ray, plan, [a.locate.remote() for a in actors], start_timeout_s)
+            visibility = _hwcore_visibility(plan, located)
         calls = [a.resolve.remote(v) for a, v in zip(actors, visibility)]
-        views = _gather(ray, plan, calls, start_timeout_s)
+        resolved = _gather(ray, plan, calls, start_timeout_s)
+        locations = _with_node_addresses(ray, [location for location, _ in resolved])
+        views = [view for _, view in resolved]
         _check_views(plan, locations, views)
     except BaseException:
         for actor in actors:
@@ -301,8 +307,7 @@ def _hwcore_visibility(
     plan: PlacementPlan, locations: Sequence[WorkerLocation]
 ) -> list[tuple[str, str] | None]:
     """For a custom resource, each worker's node-local index, by rank, as its device."""
-    if plan.visibility_set_by != "hwcore" or plan.visibility_variable is None:
-        return [None] * len(locations)
+    assert plan.visibility_variable is not None, "plan_placement requires it for hwcore"
     next_index: dict[str, int] = {}
     visibility: list[tuple[str, str] | None] = []
     for location in locations:
