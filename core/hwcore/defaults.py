@@ -1,14 +1,14 @@
-"""The core's own hook implementations, registered ``trylast``.
+"""The core's own hook implementations, one instance per host, registered ``trylast``.
 
 They give vLLM's ``Platform`` base-class behaviour where the active platform has nothing to
-say, and they name the platform in every ``NotImplementedError`` so the user knows whose
-backend lacks the feature.
+say, own the per-host attention selection, merge ``check_and_update_config`` answers, and
+name the platform in every ``NotImplementedError`` so the user knows whose backend lacks
+the feature.
 """
 
 from __future__ import annotations
 
-import functools
-import os
+from collections.abc import Generator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from hwcore._markers import hookimpl
@@ -16,10 +16,16 @@ from hwcore.dtypes import dtype_name
 from hwcore.errors import InvalidConfigError, UnsupportedDtypeError
 
 if TYPE_CHECKING:
+    from hwcore.facade import Platform
     from hwcore.host.host import Host
-    from hwcore.records import AttentionBackendSpec, DeviceCapability, PlatformInfo
-
-DEFAULT_DTYPES = ["bfloat16", "float16", "float32"]
+    from hwcore.records import (
+        AttentionBackendSpec,
+        AttentionRequest,
+        DeviceInfo,
+        EngineConfig,
+        PlatformInfo,
+        ValidatedConfig,
+    )
 
 
 class CoreDefaults:
@@ -27,6 +33,7 @@ class CoreDefaults:
 
     def __init__(self, host: Host) -> None:
         self._host = host
+        self._selector = host.attention
 
     @property
     def _info(self) -> PlatformInfo:
@@ -39,73 +46,32 @@ class CoreDefaults:
             f"ask its maintainers, or register a plugin that implements it"
         )
 
-    # --------------------------------------------------------------- device queries
-
-    @hookimpl(trylast=True)
-    def get_device_count(self) -> int:
-        return self._info.device_count
-
-    @hookimpl(trylast=True)
-    def get_device_name(self, device_id: int) -> str:
-        raise self._missing("get_device_name")
-
-    @hookimpl(trylast=True)
-    def get_device_uuid(self, device_id: int) -> str:
-        raise self._missing("get_device_uuid")
-
-    @hookimpl(trylast=True)
-    def get_device_capability(self, device_id: int) -> DeviceCapability | None:
-        return None
-
-    @hookimpl(trylast=True)
-    def get_device_total_memory(self, device_id: int) -> int:
-        raise self._missing("get_device_total_memory")
-
-    @hookimpl(trylast=True)
-    def device_id_to_physical_device_id(self, device_id: int) -> int:
-        variable = self._info.device_control_env_var
-        value = os.environ.get(variable) if variable else None
-        if not value:
-            return device_id
-        entries = [entry.strip() for entry in value.split(",")]
-        if device_id < 0 or device_id >= len(entries):
-            raise IndexError(
-                f"device {device_id} is not visible: {variable}={value!r} makes "
-                f"{len(entries)} device(s) visible"
-            )
-        entry = entries[device_id]
-        if not entry.isdigit():
-            raise ValueError(
-                f"{variable}={value!r}: entry {entry!r} is not a device index; platform "
-                f"{self._info.name!r} accepts comma-separated integers"
-            )
-        return int(entry)
+    # ------------------------------------------------------- dynamic device queries
 
     @hookimpl(trylast=True)
     def is_fully_connected(self, physical_device_ids: list[int]) -> bool:
-        return False
+        # A subset of a fully connected set of devices is fully connected too.
+        visible = {device.physical_index for device in self._info.devices}
+        return self._info.fully_connected is True and set(physical_device_ids) <= visible
 
     @hookimpl(trylast=True)
-    def get_supported_dtypes(self) -> list[str]:
-        return list(DEFAULT_DTYPES)
+    def get_current_memory_usage(self, device_id: int) -> int:
+        raise self._missing("get_current_memory_usage")
 
     @hookimpl(trylast=True)
-    def supports_fp8(self) -> bool:
-        return False
-
-    @hookimpl(trylast=True)
-    def supports_mx(self) -> bool:
-        return False
-
-    @hookimpl(trylast=True)
-    def is_fp8_fnuz(self) -> bool:
-        return False
-
-    @hookimpl(trylast=True)
-    def fp8_dtype(self) -> str:
-        return "float8_e4m3fn"
+    def get_device_free_memory(self, device_id: int) -> int:
+        raise self._missing("get_device_free_memory")
 
     # ------------------------------------------------------------ config validation
+
+    @hookimpl(wrapper=True, trylast=True)
+    def check_and_update_config(
+        self, config: EngineConfig
+    ) -> Generator[None, list[object], ValidatedConfig]:
+        from hwcore.records.config import ValidatedConfig
+
+        answers = yield
+        return ValidatedConfig.merge(config, answers, self._implementers("check_and_update_config"))
 
     @hookimpl(trylast=True)
     def verify_quantization(self, quant: str) -> None:
@@ -119,7 +85,7 @@ class CoreDefaults:
     @hookimpl(trylast=True)
     def check_if_supports_dtype(self, dtype: Any) -> None:
         name = dtype_name(dtype)
-        supported = self._host.plugin_manager.hook.get_supported_dtypes()
+        supported = self._info.supported_dtypes
         if name not in supported:
             raise UnsupportedDtypeError(
                 f"{name} is not supported on {self._info.device_name}; use one of: "
@@ -139,30 +105,14 @@ class CoreDefaults:
         return [TORCH_SDPA]
 
     @hookimpl(trylast=True)
-    def get_attn_backend_cls(
-        self,
-        selected_backend: str | None,
-        head_size: int,
-        dtype: Any,
-        kv_cache_dtype: str | None,
-        block_size: int | None,
-        use_mla: bool,
-        has_sink: bool,
-        use_sparse: bool,
-    ) -> str:
-        from hwcore.attention.selection import default_priority, select_attention_backend
+    def get_attn_backend_priority(
+        self, request: AttentionRequest, device: DeviceInfo | None
+    ) -> Sequence[str]:
+        return self._selector.default_priority()
 
-        return select_attention_backend(
-            default_priority(self._info.device_type),
-            selected_backend=selected_backend,
-            head_size=head_size,
-            dtype=dtype,
-            kv_cache_dtype=kv_cache_dtype,
-            block_size=block_size,
-            use_mla=use_mla,
-            has_sink=has_sink,
-            use_sparse=use_sparse,
-        )
+    @hookimpl(trylast=True)
+    def get_attn_backend_cls(self, selected_backend: str | None, request: AttentionRequest) -> str:
+        return self._selector.select(selected_backend, request)
 
     # ------------------------------------------------------------------- memory ops
 
@@ -173,10 +123,7 @@ class CoreDefaults:
         from hwcore.memory import insert_blocks_to_device
 
         return insert_blocks_to_device(
-            src_cache,
-            dst_cache,
-            src_block_indices,
-            dst_block_indices,
+            src_cache, dst_cache, src_block_indices, dst_block_indices,
             device_type=self._info.device_type,
         )
 
@@ -187,37 +134,31 @@ class CoreDefaults:
         from hwcore.memory import swap_out_blocks_to_host
 
         return swap_out_blocks_to_host(
-            src_cache,
-            dst_cache,
-            src_block_indices,
-            dst_block_indices,
+            src_cache, dst_cache, src_block_indices, dst_block_indices,
             device_type=self._info.device_type,
         )
-
-    @hookimpl(trylast=True)
-    def is_pin_memory_available(self) -> bool:
-        # vLLM's rule: WSL cannot page-lock host memory reliably.
-        return not _in_wsl()
-
-    @hookimpl(trylast=True)
-    def get_current_memory_usage(self, device_id: int) -> int:
-        raise self._missing("get_current_memory_usage")
 
     # ------------------------------------------------------------------ distributed
 
     @hookimpl(trylast=True)
     def stateless_init_device_torch_dist_pg(
-        self, backend: str, prefix_store: Any, group_rank: int, group_size: int, timeout: Any
+        self,
+        backend: str,
+        prefix_store: Any,
+        group_rank: int,
+        group_size: int,
+        timeout: Any,
+        platform: Platform,
     ) -> Any:
         raise self._missing("stateless_init_device_torch_dist_pg")
 
-    @hookimpl(trylast=True)
-    def use_custom_allreduce(self) -> bool:
-        return False
+    # ---------------------------------------------------------------------- helpers
 
-
-@functools.cache
-def _in_wsl() -> bool:
-    import platform
-
-    return "microsoft" in " ".join(platform.uname()).lower()
+    def _implementers(self, hook: str) -> str:
+        pm = self._host.plugin_manager
+        names = [
+            impl.plugin_name
+            for impl in reversed(getattr(pm.hook, hook).get_hookimpls())
+            if not (impl.wrapper or impl.hookwrapper)
+        ]
+        return ", ".join(f"{name} ({self._host.provider_of(name)})" for name in names) or "none"

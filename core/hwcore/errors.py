@@ -5,10 +5,14 @@ HwcoreError
 ├── PluginError                      a plugin distribution is broken or misdeclared
 │   ├── PluginLoadError              importing its entry point raised
 │   ├── PluginContractError          hookimpl does not match its spec, or contract version is wrong
-│   └── DuplicatePluginError         two distributions offer the same entry-point name
+│   ├── DuplicatePluginError         two distributions offer the same entry-point name
+│   └── PluginConflictError          two general plugins answer one first-result hook in
+│                                    the same position, so only registration order would decide
 ├── PlatformError                    no single platform can be chosen
 │   ├── NoPlatformError              nothing detected and no fallback installed
 │   ├── AmbiguousPlatformError       two or more accelerators detected
+│   ├── UnusablePlatformError        the platform's hardware is present but cannot be used as
+│   │                                configured (e.g. two visibility variables disagree)
 │   └── PlatformOverrideError        HWCORE_PLATFORM / HWCORE_PLUGINS is empty, malformed or unknown
 ├── InvalidConfigError               an engine config the platform cannot run (also a ValueError)
 ├── UnsupportedDtypeError            a dtype the device cannot compute in (also a ValueError)
@@ -43,10 +47,12 @@ __all__ = [
     "NoValidBackendError",
     "PlatformError",
     "PlatformOverrideError",
+    "PluginConflictError",
     "PluginContractError",
     "PluginError",
     "PluginLoadError",
     "UnsupportedDtypeError",
+    "UnusablePlatformError",
 ]
 
 
@@ -80,6 +86,13 @@ class DuplicatePluginError(PluginError):
     """Two installed distributions offer the same entry-point name; neither is loaded."""
 
 
+class PluginConflictError(PluginError):
+    """Two or more general plugins implement the same first-result hook with the same
+    precedence, so only the order in which they were registered would pick the answer.
+    Raised when that hook is called; ``plugin`` and ``distribution`` list every plugin
+    involved."""
+
+
 class PlatformError(HwcoreError):
     """No single platform can be chosen for this process."""
 
@@ -91,6 +104,12 @@ class NoPlatformError(PlatformError):
 class AmbiguousPlatformError(PlatformError):
     """Two or more accelerator platforms detected their hardware; ``HWCORE_PLATFORM``
     must choose one."""
+
+
+class UnusablePlatformError(PlatformError):
+    """The chosen platform's hardware is present but this process cannot use it as
+    configured (``PlatformInfo.unusable_reason``); hwcore refuses it rather than falling
+    back to another platform."""
 
 
 class PlatformOverrideError(PlatformError):

@@ -1,21 +1,28 @@
-"""``Platform``: a typed facade over the resolved hooks, for engines that prefer methods.
+"""``Platform``: the active platform of one host, with vLLM's member names.
 
-Every method forwards to ``pm.hook.<same name>``; nothing here answers on its own, so a
-plugin that implements a hook is reached the same way through either door.
+Facts are read from the records ``detect_platform`` returned (``PlatformInfo`` and its
+``DeviceInfo`` devices); questions go to the same hooks an engine reaches through
+``pm.hook``, so either door gives the same answer. Hooks that declare a ``platform``
+argument receive this object. It resolves its host on first use, not when built.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
-
-from hwcore.dtypes import dtype_name
-from hwcore.records.capability import DeviceCapability
-from hwcore.records.platform import DeviceInfo, PlatformInfo
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from hwcore.host.host import Host
     from hwcore.host.plugin_manager import HostPluginManager
-    from hwcore.records.config import ConfigAdjustment, EngineConfig, ValidatedConfig
+    from hwcore.records import (
+        AttentionBackendSpec,
+        AttentionRequest,
+        DeviceCapability,
+        DeviceInfo,
+        EngineConfig,
+        PlatformInfo,
+        ValidatedConfig,
+    )
 
 
 class Platform:
@@ -23,10 +30,22 @@ class Platform:
 
     def __init__(self, host: Host) -> None:
         self._host = host
-        self._pm: HostPluginManager = host.resolve()
-        self.info: PlatformInfo = host.platform_info
+
+    @property
+    def _pm(self) -> HostPluginManager:
+        return self._host.resolve()
 
     # ------------------------------------------------------------------ facts
+
+    @property
+    def info(self) -> PlatformInfo:
+        """Every static fact, as ``detect_platform`` returned it."""
+        return self._host.platform_info
+
+    @property
+    def environ(self) -> Mapping[str, str]:
+        """The environment this host reads (the process's, or a test host's dict)."""
+        return self._host.environ
 
     @property
     def name(self) -> str:
@@ -73,29 +92,68 @@ class Platform:
         return self.info.supported_quantization
 
     @property
+    def supported_dtypes(self) -> list[str]:
+        """Model dtypes, preferred first; the first is used for ``"auto"``."""
+        return list(self.info.supported_dtypes)
+
+    @property
     def provider(self) -> str:
         """The distribution that provides the platform, ``"hwcore-cuda 0.1.0"``."""
         return self._host.provider_of(self.info.name)
 
     def __repr__(self) -> str:
-        return f"<hwcore Platform {self.name!r} from {self.provider}>"
+        info = self._host.active_info
+        if info is None:
+            return "<hwcore Platform (not resolved yet)>"
+        return f"<hwcore Platform {info.name!r} from {self._host.provider_of(info.name)}>"
+
+    def supports_fp8(self) -> bool:
+        return self.info.supports_fp8
+
+    def supports_mx(self) -> bool:
+        return self.info.supports_mx
+
+    def is_fp8_fnuz(self) -> bool:
+        return self.info.fp8_fnuz
+
+    def fp8_dtype(self) -> str:
+        return self.info.fp8_dtype
+
+    def is_pin_memory_available(self) -> bool:
+        return self.info.pin_memory
+
+    def use_custom_allreduce(self) -> bool:
+        return self.info.custom_allreduce
+
+    def get_device_communicator_cls(self) -> str:
+        return self.info.device_communicator_cls
 
     # ---------------------------------------------------------------- devices
 
+    def devices(self) -> list[DeviceInfo]:
+        """Every visible device with its facts, in logical order."""
+        return list(self.info.devices)
+
+    def device(self, device_id: int = 0) -> DeviceInfo:
+        """Logical device ``device_id``; ``IndexError`` naming what is visible if absent."""
+        devices = self.info.devices
+        valid = isinstance(device_id, int) and not isinstance(device_id, bool)
+        if valid and 0 <= device_id < len(devices):
+            return devices[device_id]
+        raise IndexError(_not_visible(self.info, device_id, self.environ))
+
     def get_device_count(self) -> int:
-        return int(self._pm.hook.get_device_count())
+        return self.info.device_count
 
     def get_device_name(self, device_id: int = 0) -> str:
-        return str(self._pm.hook.get_device_name(device_id=device_id))
+        return self.device(device_id).name
 
-    def get_device_uuid(self, device_id: int = 0) -> str:
-        return str(self._pm.hook.get_device_uuid(device_id=device_id))
+    def get_device_uuid(self, device_id: int = 0) -> str | None:
+        """The device's UUID; ``None`` when the platform cannot tell (Jetson, a CPU)."""
+        return self.device(device_id).uuid
 
     def get_device_capability(self, device_id: int = 0) -> DeviceCapability | None:
-        capability: DeviceCapability | None = self._pm.hook.get_device_capability(
-            device_id=device_id
-        )
-        return capability
+        return self.device(device_id).capability
 
     def has_device_capability(self, capability: tuple[int, int] | int, device_id: int = 0) -> bool:
         """``>=`` against ``(8, 0)`` or ``80``; ``False`` when the platform has no capability."""
@@ -106,68 +164,38 @@ class Platform:
             return current.to_int() >= capability
         return current >= tuple(capability)
 
-    def get_device_total_memory(self, device_id: int = 0) -> int:
-        return int(self._pm.hook.get_device_total_memory(device_id=device_id))
+    def get_device_total_memory(self, device_id: int = 0) -> int | None:
+        """Bytes of device memory; ``None`` when the platform cannot tell."""
+        return self.device(device_id).total_memory
 
     def device_id_to_physical_device_id(self, device_id: int) -> int:
-        return int(self._pm.hook.device_id_to_physical_device_id(device_id=device_id))
+        return self.device(device_id).physical_index
+
+    def is_integrated_gpu(self, device_id: int = 0) -> bool:
+        return self.device(device_id).integrated is True
+
+    def num_compute_units(self, device_id: int = 0) -> int | None:
+        return self.device(device_id).compute_units
 
     def is_fully_connected(self, physical_device_ids: list[int]) -> bool:
         return bool(self._pm.hook.is_fully_connected(physical_device_ids=physical_device_ids))
 
-    def devices(self) -> list[DeviceInfo]:
-        """Every visible device with its facts; a fact the platform cannot tell is ``None``."""
-        return [self.device(index) for index in range(self.get_device_count())]
+    def get_current_memory_usage(self, device_id: int = 0) -> int:
+        return int(self._pm.hook.get_current_memory_usage(device_id=device_id))
 
-    def device(self, index: int = 0) -> DeviceInfo:
-        """Logical device ``index`` with its facts; a fact the platform cannot tell is
-        ``None``."""
-        return DeviceInfo(
-            index=index,
-            physical_index=self.device_id_to_physical_device_id(index),
-            name=self.get_device_name(index),
-            uuid=_optional(self.get_device_uuid, index),
-            capability=self.get_device_capability(index),
-            total_memory=_optional(self.get_device_total_memory, index),
-        )
-
-    # ----------------------------------------------------------------- dtypes
-
-    @property
-    def supported_dtypes(self) -> list[str]:
-        return list(self._pm.hook.get_supported_dtypes())
-
-    def check_if_supports_dtype(self, dtype: Any) -> None:
-        self._pm.hook.check_if_supports_dtype(dtype=dtype)
-
-    def supports_fp8(self) -> bool:
-        return bool(self._pm.hook.supports_fp8())
-
-    def supports_mx(self) -> bool:
-        return bool(self._pm.hook.supports_mx())
-
-    def is_fp8_fnuz(self) -> bool:
-        return bool(self._pm.hook.is_fp8_fnuz())
-
-    def fp8_dtype(self) -> str:
-        return str(self._pm.hook.fp8_dtype())
+    def get_device_free_memory(self, device_id: int = 0) -> int:
+        return int(self._pm.hook.get_device_free_memory(device_id=device_id))
 
     # ----------------------------------------------------------------- config
 
     def check_and_update_config(self, config: EngineConfig) -> ValidatedConfig:
-        """Run every ``check_and_update_config`` implementation in pluggy's order, each on
-        the config as adjusted by the ones before it; return the result and every change."""
-        from hwcore.records.config import ValidatedConfig
+        """``pm.hook.check_and_update_config(config=config)``: the adjusted config and
+        every adjustment, from every plugin."""
+        validated: ValidatedConfig = self._pm.hook.check_and_update_config(config=config)
+        return validated
 
-        adjustments: list[ConfigAdjustment] = []
-        for impl in reversed(self._pm.hook.check_and_update_config.get_hookimpls()):
-            answer = cast(
-                "list[ConfigAdjustment] | None", impl.function(*[config] * len(impl.argnames))
-            )
-            answer = answer or []
-            config = config.apply(answer)
-            adjustments.extend(answer)
-        return ValidatedConfig(config=config, adjustments=tuple(adjustments))
+    def check_if_supports_dtype(self, dtype: Any) -> None:
+        self._pm.hook.check_if_supports_dtype(dtype=dtype)
 
     def verify_quantization(self, quant: str) -> None:
         self._pm.hook.verify_quantization(quant=quant)
@@ -183,29 +211,30 @@ class Platform:
 
     # --------------------------------------------------------------- attention
 
-    def get_attn_backend_cls(
-        self,
-        selected_backend: str | None,
-        head_size: int,
-        dtype: Any,
-        kv_cache_dtype: str | None = None,
-        block_size: int | None = None,
-        use_mla: bool = False,
-        has_sink: bool = False,
-        use_sparse: bool = False,
-    ) -> str:
+    def get_attn_backend_cls(self, selected_backend: str | None, request: AttentionRequest) -> str:
+        """The class path of the backend for ``request`` (``pm.hook.get_attn_backend_cls``)."""
         return str(
-            self._pm.hook.get_attn_backend_cls(
-                selected_backend=selected_backend,
-                head_size=head_size,
-                dtype=dtype_name(dtype),
-                kv_cache_dtype=kv_cache_dtype,
-                block_size=block_size,
-                use_mla=use_mla,
-                has_sink=has_sink,
-                use_sparse=use_sparse,
-            )
+            self._pm.hook.get_attn_backend_cls(selected_backend=selected_backend, request=request)
         )
+
+    def get_attn_backend_spec(
+        self, selected_backend: str | None, request: AttentionRequest
+    ) -> AttentionBackendSpec:
+        """The registered record of the backend ``get_attn_backend_cls`` chooses (its
+        default block size, dtypes ...)."""
+        class_path = self.get_attn_backend_cls(selected_backend, request)
+        spec = self._host.attention.spec_of(class_path)
+        if spec is None:
+            raise LookupError(
+                f"get_attn_backend_cls chose {class_path}, which no registered "
+                "AttentionBackendSpec names; the plugin that answered the hook returned a "
+                "class it did not register"
+            )
+        return spec
+
+    def get_attn_backend_priority(self, request: AttentionRequest) -> list[str]:
+        """The platform's candidate backends for ``request``, best first."""
+        return list(self._host.attention.priority(request))
 
     # -------------------------------------------------------------- memory ops
 
@@ -229,17 +258,7 @@ class Platform:
             dst_block_indices=dst_block_indices,
         )
 
-    def is_pin_memory_available(self) -> bool:
-        return bool(self._pm.hook.is_pin_memory_available())
-
-    def get_current_memory_usage(self, device_id: int = 0) -> int:
-        return int(self._pm.hook.get_current_memory_usage(device_id=device_id))
-
     # ------------------------------------------------------------- distributed
-
-    def get_device_communicator_cls(self) -> str | None:
-        answer: str | None = self._pm.hook.get_device_communicator_cls()
-        return answer
 
     def stateless_init_device_torch_dist_pg(
         self, backend: str, prefix_store: Any, group_rank: int, group_size: int, timeout: Any
@@ -252,19 +271,23 @@ class Platform:
             timeout=timeout,
         )
 
-    def use_custom_allreduce(self) -> bool:
-        return bool(self._pm.hook.use_custom_allreduce())
 
-
-def _optional(query: Any, index: int) -> Any:
-    try:
-        return query(index)
-    except NotImplementedError:
-        return None
+def _not_visible(info: PlatformInfo, device_id: object, environ: Mapping[str, str]) -> str:
+    variable = info.device_control_env_var
+    setting = f" with {variable}={environ[variable]!r}" if variable and variable in environ else ""
+    head = f"{info.name} device {device_id!r} is not visible"
+    if not info.devices:
+        return f"{head}: this process sees no {info.name} device{setting}"
+    return (
+        f"{head}: this process sees {info.device_count} device(s){setting}; use an index "
+        f"from 0 to {info.device_count - 1}"
+    )
 
 
 def current_platform() -> Platform:
-    """The active platform, resolving it on first use."""
+    """The active platform of the process-wide host, resolving it on first use."""
     from hwcore.host.current import get_host
 
-    return get_host().platform()
+    platform = get_host().platform()
+    platform.info  # noqa: B018 - resolve now, so a failure is raised here, not later
+    return platform

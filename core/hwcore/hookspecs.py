@@ -1,8 +1,14 @@
-"""The hook contract between hwcore and its plugins.
+"""The hook contract between hwcore and its plugins, version 2.0.
 
 Hook names follow vLLM's ``Platform`` methods so a vLLM platform ports hook by hook
 (``docs/vllm-mapping.md`` has the table). Each docstring is the contract: when the hook is
 called, who answers, what ``None`` means, what to raise, and the order of answers.
+
+**Facts are records, questions are hooks.** ``detect_platform`` returns one
+``PlatformInfo`` holding every static fact, the devices included (``DeviceInfo`` records);
+no hook asks for a single fact. Hooks remain for what depends on the moment (memory in use),
+on a request (attention), on a config (validation), and for actions (copies, process
+groups).
 
 Two kinds of plugin implement these hooks:
 
@@ -11,58 +17,81 @@ Two kinds of plugin implement these hooks:
   registered; the others are blocked.
 * **general plugins** (group ``hwcore.plugins``), e.g. a package that adds attention
   backends, must not implement ``detect_platform``; they stay registered whatever platform
-  is active.
+  is active. Two general plugins answering the same first-result hook is a conflict the host
+  reports; it is never decided by registration order.
 
 Order of answers: the active platform first, then the general plugins, then the core's
 defaults (registered ``trylast``), so a ``firstresult`` hook reaches the defaults only when
 nobody else answered. A general plugin that must override the platform marks its hookimpl
-``tryfirst=True``. A plugin module declares the contract
-version it was written for as ``HWCORE_CONTRACT_VERSION = "1.0"``; see ``CONTRACT_VERSION``.
+``tryfirst=True``.
 
-Every hook is called with keyword arguments (pluggy's rule):
-``pm.hook.get_device_name(device_id=0)``. An implementation may accept fewer arguments
-than its spec, never more or others.
+**The ``platform`` argument.** Hooks that take ``platform`` receive the host's typed facade,
+``hwcore.Platform`` (what vLLM's platform methods call ``cls``): ``platform.info`` is the
+active ``PlatformInfo``, ``platform.devices()`` its devices, ``platform.environ`` the
+environment the host reads, ``platform.get_attn_backend_cls(...)`` this host's selection.
+hwcore supplies it; callers of ``pm.hook.<name>(...)`` never pass it. An implementation
+takes it only if it needs it, and never reaches for the process-wide host instead, so two
+hosts in one process (an engine's and a test's) never see each other.
+
+Every hook is called with keyword arguments (pluggy's rule). An implementation may accept
+fewer arguments than its spec, never more or others. A plugin module declares the contract
+it was written for as ``HWCORE_CONTRACT_VERSION = "2.0"``; see ``CONTRACT_VERSION``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from hwcore._markers import hookspec
 
 if TYPE_CHECKING:
+    from hwcore.facade import Platform
     from hwcore.records import (
         AttentionBackendSpec,
+        AttentionRequest,
         ConfigAdjustment,
-        DeviceCapability,
+        DeviceInfo,
         EngineConfig,
         PlatformAbsent,
         PlatformInfo,
+        ValidatedConfig,
     )
 
-CONTRACT_VERSION = "1.0"
+CONTRACT_VERSION = "2.0"
 """The version of this contract, ``MAJOR.MINOR``.
 
 A plugin declaring ``X.Y`` loads when ``X`` equals the core's major version and ``Y`` is at
-most the core's minor version. Adding a hook or an optional hook argument raises the minor
-version (old plugins keep working, since pluggy lets an implementation take fewer
-arguments); removing or changing the meaning of a hook or argument raises the major version.
+most the core's minor version. Adding a hook, an optional hook argument or a field with a
+default to a record raises the minor version (old plugins keep working, since pluggy lets an
+implementation take fewer arguments); removing or changing the meaning of a hook, an
+argument or a field raises the major version. 2.0 replaced 1.0's hook per device fact with
+records and gave hooks the ``platform`` argument (``docs/writing-a-backend.md`` has the
+migration).
 """
+
+PLATFORM_ARGUMENT = "platform"
+"""The argument hwcore fills in for every hook that declares it."""
 
 # --------------------------------------------------------------------------- detection
 
 
 @hookspec(firstresult=True)
-def detect_platform() -> PlatformInfo | PlatformAbsent | None:
-    """Say whether this platform's hardware is present.
+def detect_platform(environ: Mapping[str, str]) -> PlatformInfo | PlatformAbsent | None:
+    """Say whether this platform's hardware is present, and return its facts.
 
-    Called by the host once per process for each platform plugin, one plugin at a time, in
-    name order, before any other hook; the answer is cached. After resolution the call
-    reaches only the active platform and returns its ``PlatformInfo``.
+    Called by the host once per host for each platform plugin, one plugin at a time, in
+    name order, through pluggy (so tracing and ``HookRecorder`` see it), before any other
+    hook. ``environ`` is a read-only view of the environment the host reads (the process
+    environment, or a test's dict): read visibility variables and filesystem roots from it.
 
     Return ``PlatformInfo`` when the hardware is present, with ``evidence`` saying what was
-    found. Return ``PlatformAbsent(reason)`` when it is not, saying what was looked at
-    (``None`` also means absent, but leaves ``hwcore explain`` without a reason).
+    found and ``devices`` listing the devices this process sees (apply the visibility
+    variable here). Return ``PlatformAbsent(reason)`` when it is not, saying what was looked
+    at (``None`` also means absent, but leaves ``hwcore explain`` without a reason). When the
+    hardware is there but cannot be used as configured (a visibility variable that cannot be
+    mapped), return ``PlatformInfo`` with ``unusable_reason``: the host refuses it with that
+    message rather than silently running elsewhere.
 
     Detection must be cheap and side-effect free: import no torch unless the platform cannot
     be detected without it, create no device context, set no environment variable, print
@@ -74,18 +103,20 @@ def detect_platform() -> PlatformInfo | PlatformAbsent | None:
     Example::
 
         @hookimpl
-        def detect_platform():
-            count = nvml_device_count()
-            if count == 0:
-                return PlatformAbsent("NVML reports no devices")
-            return PlatformInfo(name="cuda", device_name="cuda", device_type="cuda",
-                                dispatch_key="CUDA", dist_backend="nccl",
-                                device_count=count, evidence=(f"NVML reports {count} devices",))
+        def detect_platform(environ):
+            gpus = read_gpu_table()                     # the vendor seam
+            if not gpus:
+                return PlatformAbsent("the driver reports no GPUs")
+            devices = tuple(DeviceInfo(index=i, physical_index=g.index, name=g.name)
+                            for i, g in enumerate(gpus))
+            return PlatformInfo(name="mychip", device_name="mychip", device_type="cuda",
+                                dispatch_key="CUDA", dist_backend="nccl", devices=devices,
+                                evidence=(f"the driver reports {len(gpus)} GPUs",))
     """
 
 
 @hookspec
-def log_warnings() -> list[str] | None:
+def log_warnings(platform: Platform) -> list[str] | None:
     """Return warnings about the platform's set-up that the user should see, or ``None``.
 
     Called by ``hwcore info``, ``hwcore check`` and ``Platform.log_warnings`` after
@@ -94,133 +125,60 @@ def log_warnings() -> list[str] | None:
     """
 
 
-# ------------------------------------------------------------------------ device queries
+# --------------------------------------------------------------- dynamic device queries
 
 
 @hookspec(firstresult=True)
-def get_device_count() -> int | None:
-    """Return the number of devices visible to this process.
-
-    Honour the platform's visibility variable (``CUDA_VISIBLE_DEVICES`` ...). Return
-    ``None`` to let the core default answer with ``PlatformInfo.device_count``.
-    """
-
-
-@hookspec(firstresult=True)
-def get_device_name(device_id: int) -> str | None:
-    """Return the marketing name of logical device ``device_id`` (``"NVIDIA H100 80GB
-    HBM3"``). ``None`` passes to the next implementation; the core default raises
-    ``NotImplementedError`` naming the platform. Raise ``IndexError`` for a device id out
-    of range."""
-
-
-@hookspec(firstresult=True)
-def get_device_uuid(device_id: int) -> str | None:
-    """Return the stable UUID of logical device ``device_id``. ``None`` passes on; the core
-    default raises ``NotImplementedError``."""
-
-
-@hookspec(firstresult=True)
-def get_device_capability(device_id: int) -> DeviceCapability | None:
-    """Return the compute capability of logical device ``device_id``.
-
-    Must not create a device context (query NVML, amdsmi or sysfs, not torch). ``None``
-    means the platform has no capability notion (the core default); attention backends
-    with a capability range are then rejected with that reason.
-    """
-
-
-@hookspec(firstresult=True)
-def get_device_total_memory(device_id: int) -> int | None:
-    """Return the total memory of logical device ``device_id`` in bytes, without creating
-    a device context. ``None`` passes on; the core default raises ``NotImplementedError``."""
-
-
-@hookspec(firstresult=True)
-def device_id_to_physical_device_id(device_id: int) -> int | None:
-    """Map a logical device index to the physical index the vendor library uses.
-
-    The core default reads ``PlatformInfo.device_control_env_var`` as a comma-separated list
-    of integers (unset: identity). Platforms whose variable also takes UUIDs answer
-    themselves. Raise ``ValueError`` naming the variable and its value for an entry that
-    cannot be mapped, and ``IndexError`` for a ``device_id`` beyond the list; never return a
-    wrong device.
-
-    Return ``None`` to let the next implementation (in the end the core default) answer.
-    """
-
-
-@hookspec(firstresult=True)
-def is_fully_connected(physical_device_ids: list[int]) -> bool | None:
+def is_fully_connected(physical_device_ids: list[int], platform: Platform) -> bool | None:
     """Return whether every pair of the given physical devices has a direct high-speed link
-    (NVLink, XGMI). The core default answers ``False``.
+    (NVLink, XGMI). The core default answers ``PlatformInfo.fully_connected`` when the ids
+    are every visible device, else ``False``.
 
     Return ``None`` to let the next implementation (in the end the core default) answer.
     """
 
 
 @hookspec(firstresult=True)
-def get_supported_dtypes() -> list[str] | None:
-    """Return the model dtypes the device computes in, preferred first (``"bfloat16"``,
-    ``"float16"``, ``"float32"``); the first is used when the model dtype is ``"auto"``.
-    The core default answers ``["bfloat16", "float16", "float32"]``.
-
-    Return ``None`` to let the next implementation (in the end the core default) answer.
-    """
+def get_current_memory_usage(device_id: int, platform: Platform) -> int | None:
+    """Return the bytes in use on logical device ``device_id`` now. May import torch (call
+    it after the engine has). ``None`` passes on; the core default raises
+    ``NotImplementedError`` naming the platform. Raise ``IndexError`` for a device that is
+    not visible."""
 
 
 @hookspec(firstresult=True)
-def supports_fp8() -> bool | None:
-    """Return whether the device has native FP8 compute. Core default: ``False``.
-
-    Return ``None`` to let the next implementation (in the end the core default) answer.
-    """
-
-
-@hookspec(firstresult=True)
-def supports_mx() -> bool | None:
-    """Return whether the device has native MX (microscaling) formats. Core default:
-    ``False``.
-
-    Return ``None`` to let the next implementation (in the end the core default) answer.
-    """
-
-
-@hookspec(firstresult=True)
-def is_fp8_fnuz() -> bool | None:
-    """Return whether the preferred FP8 format is FNUZ (AMD MI300). Core default: ``False``.
-
-    Return ``None`` to let the next implementation (in the end the core default) answer.
-    """
-
-
-@hookspec(firstresult=True)
-def fp8_dtype() -> str | None:
-    """Return the name of the torch FP8 dtype to use. Core default: ``"float8_e4m3fn"``.
-
-    Return ``None`` to let the next implementation (in the end the core default) answer.
-    """
+def get_device_free_memory(device_id: int, platform: Platform) -> int | None:
+    """Return the bytes free on logical device ``device_id`` now, without creating a device
+    context where the vendor library allows it. ``None`` passes on; the core default raises
+    ``NotImplementedError`` naming the platform. Raise ``IndexError`` for a device that is
+    not visible."""
 
 
 # ------------------------------------------------------------------ config validation
 
 
 @hookspec
-def check_and_update_config(config: EngineConfig) -> list[ConfigAdjustment] | None:
+def check_and_update_config(
+    config: EngineConfig, platform: Platform
+) -> list[ConfigAdjustment] | ValidatedConfig | None:
     """Validate ``config`` for this platform and return the adjustments it needs.
 
-    Called by ``Platform.check_and_update_config`` (and ``hwcore check``) once per config.
-    Every implementation answers: the active platform and each general plugin, in pluggy
-    order; the facade passes each one the config as adjusted by those before it and applies
-    the adjustments with ``EngineConfig.apply``. Never mutate the config: return one
-    ``ConfigAdjustment(field, old, new, reason)`` per change, or ``None``/``[]`` for none.
-    Raise ``InvalidConfigError`` naming the field, the value and what to use instead when
-    the config cannot run here.
+    Called once per config by whoever validates it: ``pm.hook.check_and_update_config(
+    config=config)`` and ``Platform.check_and_update_config(config)`` are the same call.
+    Every implementation answers, each against the config it is given; never mutate it:
+    return one ``ConfigAdjustment(field, old, new, reason)`` per change, or ``None``/``[]``
+    for none. Raise ``InvalidConfigError`` naming the field, the value and what to use
+    instead when the config cannot run here.
+
+    The core merges the answers (platform first, then general plugins, each list in its
+    own order) and **the hook call returns a** ``ValidatedConfig``: the adjusted config and
+    every adjustment. Two plugins setting one field to different values is an
+    ``InvalidConfigError`` naming both adjustments; the same change twice counts once.
     """
 
 
 @hookspec
-def verify_quantization(quant: str) -> None:
+def verify_quantization(quant: str, platform: Platform) -> None:
     """Raise ``InvalidConfigError`` if quantization method ``quant`` cannot run here.
 
     Every implementation is called; any may raise. The core default rejects methods missing
@@ -231,7 +189,7 @@ def verify_quantization(quant: str) -> None:
 
 
 @hookspec
-def verify_model_arch(architecture: str) -> None:
+def verify_model_arch(architecture: str, platform: Platform) -> None:
     """Raise ``InvalidConfigError`` if model architecture ``architecture`` (e.g.
     ``"LlamaForCausalLM"``) cannot run here. Every implementation is called; the core
     default allows everything.
@@ -241,19 +199,20 @@ def verify_model_arch(architecture: str) -> None:
 
 
 @hookspec
-def check_if_supports_dtype(dtype: Any) -> None:
-    """Raise ``UnsupportedDtypeError`` if the device cannot compute in ``dtype`` (a name
+def check_if_supports_dtype(dtype: Any, platform: Platform) -> None:
+    """Raise ``UnsupportedDtypeError`` if the devices cannot compute in ``dtype`` (a name
     such as ``"bfloat16"`` or a ``torch.dtype``), saying which dtype to use instead.
 
     Every implementation is called; the core default rejects dtypes missing from
-    ``get_supported_dtypes``.
+    ``PlatformInfo.supported_dtypes``. A platform adds its own wording (vLLM's bfloat16
+    message on old GPUs) by raising first.
 
     Return ``None`` when the value is acceptable; the return value is ignored.
     """
 
 
 @hookspec(firstresult=True)
-def check_max_model_len(max_model_len: int) -> int | None:
+def check_max_model_len(max_model_len: int, platform: Platform) -> int | None:
     """Return the largest context length the platform can serve given the requested one
     (vLLM's default is the identity, which is the core default here).
 
@@ -265,38 +224,55 @@ def check_max_model_len(max_model_len: int) -> int | None:
 
 
 @hookspec
-def register_attention_backends() -> list[AttentionBackendSpec] | None:
+def register_attention_backends(platform: Platform) -> list[AttentionBackendSpec] | None:
     """Return the attention backends this plugin provides, as ``AttentionBackendSpec``.
 
-    Called once per resolved host, and again after a plugin is registered or
-    unregistered, to build the registry. Every implementation answers (the core contributes
-    ``TORCH_SDPA``); ``None`` contributes nothing. The same name from two plugins is a
-    ``DuplicateBackendError`` naming both. Register only backends whose class this plugin
-    ships or can import; an engine registers its own by ``pm.register``-ing an object with
-    this hook.
+    Called once per host after activation, and again after a plugin is registered or
+    unregistered, to build that host's registry. Every implementation answers (the core
+    contributes ``TORCH_SDPA``); ``None`` contributes nothing. The same name from two
+    plugins is a ``DuplicateBackendError`` naming both. Register only backends whose class
+    this plugin ships or can import; an engine registers its own by ``pm.register``-ing an
+    object with this hook.
     """
 
 
 @hookspec(firstresult=True)
-def get_attn_backend_cls(
-    selected_backend: str | None,
-    head_size: int,
-    dtype: Any,
-    kv_cache_dtype: str | None,
-    block_size: int | None,
-    use_mla: bool,
-    has_sink: bool,
-    use_sparse: bool,
-) -> str | None:
-    """Return the dotted class path of the attention backend to use for this request.
+def get_attn_backend_priority(
+    request: AttentionRequest, device: DeviceInfo, platform: Platform
+) -> Sequence[str] | None:
+    """Return the names of the backends to try for ``request``, best first.
 
-    The active platform answers by walking its priority list with
-    ``hwcore.attention.select_attention_backend``, which caches per argument set, checks
-    every candidate against the registry and raises ``NoValidBackendError`` listing every
-    candidate's reasons, or ``InvalidSelectedBackendError`` when ``selected_backend`` was
-    given and cannot run the request (never a silent fallback). ``None`` passes on; the core
-    default walks every registered backend for the platform's device type. ``dtype`` is a
-    name or a ``torch.dtype``; ``kv_cache_dtype`` and ``block_size`` may be ``None`` (auto).
+    Called by the core when ``get_attn_backend_cls`` meets a request it has not answered
+    yet on this host (and by ``hwcore explain``), so it runs once per distinct request.
+    ``device`` is the device selection is made for: the weakest visible one (the lowest
+    compute capability), since every rank must run the chosen backend. List names whether
+    or not a plugin registered them: the core validates each name against the registry and
+    the request, takes the first valid one, and otherwise raises one error listing every
+    candidate's reasons (``PlatformInfo.backend_hints`` says what would provide a name
+    nobody registered). Put the runnable reference ``TORCH_SDPA`` last where it can run on
+    your device, and leave it out where it cannot.
+
+    Return ``None`` to let the next implementation answer; the core default lists every
+    registered backend for the device type, by name, ``TORCH_SDPA`` last.
+    """
+
+
+@hookspec(firstresult=True)
+def get_attn_backend_cls(selected_backend: str | None, request: AttentionRequest) -> str | None:
+    """Return the dotted class path of the attention backend to use for ``request``.
+
+    This is what engines call, once per layer kind, and often: the core answers it per
+    host, caches each answer, and takes the candidates from ``get_attn_backend_priority``.
+    ``selected_backend`` is a backend name the user chose; when it cannot run the request
+    the call raises ``InvalidSelectedBackendError`` with all its reasons (never a silent
+    fallback). No valid candidate raises ``NoValidBackendError`` listing every candidate's
+    reasons. Platforms customise selection through ``get_attn_backend_priority``; a plugin
+    that answers here itself takes over caching and validation too.
+
+    Example::
+
+        request = AttentionRequest(head_size=128, dtype=torch.bfloat16)
+        path = pm.hook.get_attn_backend_cls(selected_backend=None, request=request)
     """
 
 
@@ -310,10 +286,9 @@ def insert_blocks_to_device(
     """Copy blocks ``src_cache[src_block_indices]`` (host) into
     ``dst_cache[dst_block_indices]`` (device); blocks are on dim 0.
 
-    Return ``dst_cache`` once the copy is issued (the core primitive synchronises where the
-    source could be reused before the copy ends). ``None`` passes on; the core default uses
-    ``hwcore.memory.copy_blocks``. Validate every argument before the first byte moves and
-    raise ``MemoryOpError`` leaving ``dst_cache`` unchanged.
+    Return ``dst_cache`` once the copy is complete. ``None`` passes on; the core default
+    uses ``hwcore.memory`` with the platform's device type. Validate every argument before
+    the first byte moves and raise ``MemoryOpError`` leaving ``dst_cache`` unchanged.
     """
 
 
@@ -327,43 +302,23 @@ def swap_out_blocks_to_host(
     implementation copy."""
 
 
-@hookspec(firstresult=True)
-def is_pin_memory_available() -> bool | None:
-    """Return whether page-locked host memory can be used for transfers. The core default
-    answers ``True`` except under WSL.
-
-    Return ``None`` to let the next implementation (in the end the core default) answer.
-    """
-
-
-@hookspec(firstresult=True)
-def get_current_memory_usage(device_id: int) -> int | None:
-    """Return the bytes in use on logical device ``device_id``. May import torch (call it
-    after the engine has). ``None`` passes on; the core default raises
-    ``NotImplementedError``."""
-
-
 # --------------------------------------------------------------------------- distributed
 
 
 @hookspec(firstresult=True)
-def get_device_communicator_cls() -> str | None:
-    """Return the dotted path of the engine's device-communicator class for this platform,
-    or ``None`` for the engine's own default."""
-
-
-@hookspec(firstresult=True)
 def stateless_init_device_torch_dist_pg(
-    backend: str, prefix_store: Any, group_rank: int, group_size: int, timeout: Any
+    backend: str,
+    prefix_store: Any,
+    group_rank: int,
+    group_size: int,
+    timeout: Any,
+    platform: Platform,
 ) -> Any:
-    """Build a torch.distributed process group for this device without touching the global
-    default group. ``None`` passes on; the core default raises ``NotImplementedError``."""
+    """Build a ``torch.distributed.ProcessGroup`` of ``backend`` (``"gloo"``, ``"nccl"``,
+    ``"xccl"``) from ``prefix_store`` for this process (``group_rank`` of ``group_size``),
+    without touching torch's default group; ``timeout`` is a ``datetime.timedelta``.
 
-
-@hookspec(firstresult=True)
-def use_custom_allreduce() -> bool | None:
-    """Return whether the engine's custom all-reduce kernel can be used (e.g. CUDA only
-    when every device pair is NVLink-connected). Core default: ``False``.
-
-    Return ``None`` to let the next implementation (in the end the core default) answer.
+    Raise ``ValueError`` for arguments that cannot work (a rank outside the group, a size
+    below 1, a backend the platform cannot run) before any connection is made. ``None``
+    passes on; the core default builds gloo, NCCL or XCCL groups through torch.distributed.
     """

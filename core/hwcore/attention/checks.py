@@ -9,9 +9,19 @@ from __future__ import annotations
 import importlib.metadata
 from collections.abc import Mapping
 
-from hwcore.attention.request import AttentionRequest
 from hwcore.records.attention import AttentionBackendSpec
 from hwcore.records.capability import DeviceCapability
+from hwcore.records.request import AttentionRequest
+
+# KV-cache formats that store unquantized values (vLLM's KVQuantMode.NONE); every other
+# format in vLLM 0.33's list is quantized (fp8*, nvfp4*, turboquant_*, octave_*, int*).
+_UNQUANTIZED_KV_CACHE_DTYPES = ("auto", "float16", "bfloat16", "float32")
+
+
+def is_quantized_kv_cache(kv_cache_dtype: str | None) -> bool:
+    """Whether ``kv_cache_dtype`` stores quantized values (``"fp8"``, ``"nvfp4"`` ...);
+    ``None`` and ``"auto"`` mean the model dtype, which is not."""
+    return kv_cache_dtype is not None and kv_cache_dtype not in _UNQUANTIZED_KV_CACHE_DTYPES
 
 
 def backend_reasons(
@@ -26,24 +36,30 @@ def backend_reasons(
         *_shape_reasons(spec, request),
         *_feature_reasons(spec, request),
     ]
-    reasons += [reason for package in spec.required_packages if (reason := package_reason(package))]
+    reasons += [
+        reason
+        for package in spec.required_packages
+        if (reason := package_reason(package, spec.install_hint))
+    ]
     return reasons
 
 
-def unregistered_reason(name: str, providers: Mapping[str, str] | None) -> str:
-    """The reason for a priority-list name that no installed plugin registered."""
-    hint = (providers or {}).get(name)
+def unregistered_reason(name: str, hints: Mapping[str, str]) -> str:
+    """The reason for a priority-list name that no installed plugin registered; ``hints``
+    maps a name to what would provide it (``PlatformInfo.backend_hints``)."""
+    hint = hints.get(name)
     if hint:
         return f"not registered by any installed plugin (provided by e.g. {hint})"
     return "not registered by any installed plugin; install the plugin that provides it"
 
 
-def package_reason(package: str) -> str | None:
+def package_reason(package: str, install_hint: str = "") -> str | None:
     """``None`` if distribution ``package`` is installed; read from metadata, not imported."""
     try:
         importlib.metadata.version(package)
     except importlib.metadata.PackageNotFoundError:
-        return f"required package {package!r} is not installed (pip install {package})"
+        how = install_hint or f"pip install {package}"
+        return f"required package {package!r} is not installed ({how})"
     return None
 
 
@@ -88,15 +104,26 @@ def _shape_reasons(spec: AttentionBackendSpec, request: AttentionRequest) -> lis
 
 
 def _feature_reasons(spec: AttentionBackendSpec, request: AttentionRequest) -> list[str]:
+    # vLLM 0.33's validate_configuration wording and order.
     reasons = []
-    if request.use_mla and not spec.mla:
-        reasons.append("MLA not supported")
-    if spec.mla and not request.use_mla:
-        reasons.append("non-MLA not supported")
+    if request.use_mm_prefix and not spec.mm_prefix:
+        reasons.append("partial multimodal token full attention not supported")
+    if request.use_mla != spec.mla:
+        reasons.append("MLA not supported" if request.use_mla else "non-MLA not supported")
     if request.has_sink and not spec.sink:
         reasons.append("attention sinks not supported")
-    if request.use_sparse and not spec.sparse:
-        reasons.append("sparse not supported")
+    if request.use_sparse != spec.sparse:
+        reasons.append("sparse not supported" if request.use_sparse else "non-sparse not supported")
+    if request.attn_type not in spec.attn_types:
+        reasons.append(f"attention type {request.attn_type} not supported")
+    if request.has_sliding_window and not spec.sliding_window:
+        reasons.append("sliding window not supported")
+    if request.use_non_causal and not spec.non_causal:
+        reasons.append("non-causal attention not supported")
+    if request.use_batch_invariant and not spec.batch_invariant:
+        reasons.append("batch invariance not supported")
+    if request.use_kv_connector and not spec.kv_connector:
+        reasons.append("KV connector not supported")
     return reasons
 
 

@@ -1,14 +1,13 @@
-"""The attention-backend registry: every ``AttentionBackendSpec`` the plugins registered.
+"""The attention-backend registry: every ``AttentionBackendSpec`` one host's plugins
+registered, traced to the plugin and distribution that provided it.
 
-Built from ``register_attention_backends`` of the process-wide host, one hookimpl at a
-time so each backend is traced to the plugin and distribution that provided it. The
-snapshot is rebuilt when ``HostPluginManager.generation`` changes, i.e. after an engine
-``pm.register``-s an object of its own.
+A host keeps its registry in its ``AttentionSelector`` and rebuilds it when
+``HostPluginManager.generation`` changes, i.e. after an engine ``pm.register``-s an object
+of its own.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -50,39 +49,22 @@ class BackendRegistry:
         return list(self.backends)
 
 
-_lock = threading.Lock()
-_snapshot: tuple[Host, BackendRegistry] | None = None
-
-
-def get_registry(host: Host | None = None) -> BackendRegistry:
-    """The registry of ``host`` (the process-wide host by default), resolving it first.
+def build_registry(host: Host) -> BackendRegistry:
+    """Ask every ``register_attention_backends`` implementation of ``host``, one plugin at
+    a time (through pluggy, so each backend is traced to its plugin), and collect the specs.
 
     Raise ``DuplicateBackendError`` when two plugins register the same name and
-    ``AttentionBackendError`` when a plugin returns something that is not a spec.
+    ``AttentionBackendError`` when a plugin returns something that is not a list of specs.
     """
-    global _snapshot
-    if host is None:
-        from hwcore.host import get_host
-
-        host = get_host()
-    pm = host.resolve()
-    snapshot = _snapshot
-    if snapshot is not None and snapshot[0] is host and snapshot[1].generation == pm.generation:
-        return snapshot[1]
-    with _lock:
-        registry = build_registry(host)
-        _snapshot = (host, registry)
-    return registry
-
-
-def build_registry(host: Host) -> BackendRegistry:
-    """Call every ``register_attention_backends`` implementation and collect the specs."""
     pm = host.resolve()
     generation = pm.generation
     backends: dict[str, RegisteredBackend] = {}
     for hookimpl in pm.hook.register_attention_backends.get_hookimpls():
+        if hookimpl.wrapper or hookimpl.hookwrapper:
+            continue
         provider = host.provider_of(hookimpl.plugin_name)
-        for spec in _specs_of(hookimpl.function(), hookimpl.plugin_name, provider):
+        answers = pm.call_one("register_attention_backends", hookimpl.plugin)
+        for spec in _specs_of(answers[0] if answers else None, hookimpl.plugin_name, provider):
             entry = RegisteredBackend(spec, hookimpl.plugin_name, provider)
             _refuse_duplicate(backends.get(spec.name), entry)
             backends[spec.name] = entry

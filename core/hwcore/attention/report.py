@@ -8,8 +8,9 @@ from typing import Any
 
 from hwcore.attention.checks import backend_reasons, unregistered_reason
 from hwcore.attention.registry import BackendRegistry
-from hwcore.attention.request import AttentionRequest
 from hwcore.records.capability import DeviceCapability
+from hwcore.records.platform import DeviceInfo
+from hwcore.records.request import AttentionRequest
 
 
 @dataclass(frozen=True)
@@ -38,26 +39,41 @@ class CandidateReport:
 
 @dataclass(frozen=True)
 class SelectionReport:
-    """What ``get_attn_backend_cls`` was asked, every candidate, and the outcome: the
-    ``chosen`` class path, or the ``error`` selection raised."""
+    """What ``get_attn_backend_cls`` was asked, every candidate, and the outcome.
+
+    ``candidates`` follow the platform's priority order (``get_attn_backend_priority``);
+    ``others`` are the registered backends for the device type that the platform does not
+    list. Both were checked against ``device``, the device selection is made for (the
+    weakest visible one), which ``device_note`` states. ``chosen`` is the class path, or
+    ``error`` what selection raised.
+    """
 
     platform: str
     device_type: str
-    capability: DeviceCapability | None
+    device: DeviceInfo | None
+    device_note: str
     request: AttentionRequest
     selected_backend: str | None
     candidates: tuple[CandidateReport, ...]
+    others: tuple[CandidateReport, ...]
     chosen: str | None
     error: str | None
+
+    @property
+    def capability(self) -> DeviceCapability | None:
+        return None if self.device is None else self.device.capability
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "platform": self.platform,
             "device_type": self.device_type,
+            "device": None if self.device is None else self.device.to_dict(),
+            "device_note": self.device_note,
             "capability": None if self.capability is None else str(self.capability),
-            "request": self.request._asdict(),
+            "request": self.request.to_dict(),
             "selected_backend": self.selected_backend,
             "candidates": [candidate.to_dict() for candidate in self.candidates],
+            "others": [candidate.to_dict() for candidate in self.others],
             "chosen": self.chosen,
             "error": self.error,
         }
@@ -67,12 +83,17 @@ class SelectionReport:
         lines = [
             f"Attention-backend selection on {self.platform} "
             f"(device type {self.device_type}, compute capability {capability})",
+            f"  checked for: {self.device_note}",
             f"  request: {self.request.describe()}",
             f"  selected backend: {self.selected_backend or '(auto)'}",
-            "  candidates, in priority order:",
+            "  candidates, in the platform's priority order:",
         ]
         for candidate in self.candidates:
             lines += _render_candidate(candidate)
+        if self.others:
+            lines.append("  other registered backends (not in the platform's order):")
+            for candidate in self.others:
+                lines += _render_candidate(candidate)
         outcome = f"chosen: {self.chosen}" if self.chosen else f"no backend chosen: {self.error}"
         return "\n".join([*lines, f"  {outcome}"])
 
@@ -91,15 +112,14 @@ def evaluate_candidates(
     registry: BackendRegistry,
     device_type: str,
     capability: DeviceCapability | None,
-    providers: Mapping[str, str] | None = None,
+    hints: Mapping[str, str],
 ) -> list[CandidateReport]:
     """A report for each name, in order, with every reason it cannot run ``request``."""
     reports = []
     for name in names:
         entry = registry.get(name)
         if entry is None:
-            reason = unregistered_reason(name, providers)
-            reports.append(CandidateReport(name, None, None, (reason,)))
+            reports.append(CandidateReport(name, None, None, (unregistered_reason(name, hints),)))
             continue
         reasons = backend_reasons(entry.spec, request, device_type, capability)
         reports.append(CandidateReport(name, entry.spec.class_path, entry.provider, tuple(reasons)))

@@ -1,220 +1,227 @@
-"""Choosing the attention backend: walk a priority list, check every candidate, cache.
+"""Choosing the attention backend, per host: ask the platform's priority, check, cache.
 
-Platforms call ``select_attention_backend`` from their ``get_attn_backend_cls`` hookimpl.
-The hot path is one dict lookup keyed on the raw arguments, valid while the process-wide
-host and its plugin-manager generation stay the same (an engine asks once per layer, so
-this runs thousands of times with identical arguments).
+``AttentionSelector`` belongs to one ``Host``. The core answers ``get_attn_backend_cls``
+with it: on a request it has not seen, it asks ``get_attn_backend_priority`` for the
+platform's candidates, checks each against the host's registry and the selection device
+(the weakest visible one), and caches the answer; afterwards the call is one dict lookup
+(an engine asks once per layer, thousands of times with the same request). Registering or
+unregistering a plugin empties the cache and the registry.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from hwcore._markers import hookimpl
-from hwcore.attention.registry import BackendRegistry, get_registry
-from hwcore.attention.report import CandidateReport, evaluate_candidates
-from hwcore.attention.request import AttentionRequest
-from hwcore.errors import InvalidSelectedBackendError, NoValidBackendError
-from hwcore.host.current import get_host
+from hwcore.attention.registry import BackendRegistry, build_registry
+from hwcore.attention.report import CandidateReport, SelectionReport, evaluate_candidates
+from hwcore.errors import AttentionBackendError, InvalidSelectedBackendError, NoValidBackendError
+from hwcore.records.request import AttentionRequest
 
 if TYPE_CHECKING:
     from hwcore.host.host import Host
-    from hwcore.records.capability import DeviceCapability
+    from hwcore.records.attention import AttentionBackendSpec
+    from hwcore.records.platform import DeviceInfo
 
-TORCH_SDPA_NAME = "TORCH_SDPA"
-
-
-class _SelectionCache:
-    """Results of successful selections for one host generation."""
-
-    def __init__(self) -> None:
-        self.host: Host | None = None
-        self.generation = -1
-        self.results: dict[tuple[Any, ...], str] = {}
-        self.priorities: dict[str, list[str]] = {}
-
-    def current(self, host: Host) -> _SelectionCache:
-        """Drop everything when the host or its plugin set changed."""
-        generation = host.plugin_manager.generation
-        if self.host is not host or self.generation != generation:
-            self.host, self.generation = host, generation
-            self.results, self.priorities = {}, {}
-        return self
+REFERENCE_BACKEND = "TORCH_SDPA"
 
 
-_cache = _SelectionCache()
+class AttentionSelector:
+    """The attention-backend registry and selection cache of one host."""
 
+    def __init__(self, host: Host) -> None:
+        self._host = host
+        self._pm = host.plugin_manager
+        self._generation = -1
+        self._registry: BackendRegistry | None = None
+        self._chosen: dict[tuple[str | None, AttentionRequest], str] = {}
 
-def clear_selection_cache() -> None:
-    """Forget cached selections (tests; the cache also empties on any plugin change)."""
-    _cache.host = None
+    # ----------------------------------------------------------------- the hot path
 
+    def select(self, selected_backend: str | None, request: AttentionRequest) -> str:
+        """The class path of ``selected_backend``, or else of the first valid backend in the
+        platform's priority for ``request``; cached per host and plugin generation."""
+        if self._generation == self._pm.generation:
+            try:
+                found = self._chosen.get((selected_backend, request))
+            except TypeError:  # an unhashable request: the slow path explains
+                found = None
+            if found is not None:
+                return found
+        return self._select_and_remember(selected_backend, request)
 
-def select_attention_backend(
-    priority: Sequence[str],
-    *,
-    selected_backend: str | None,
-    head_size: int,
-    dtype: Any,
-    kv_cache_dtype: str | None,
-    block_size: int | None,
-    use_mla: bool,
-    has_sink: bool,
-    use_sparse: bool,
-    providers: Mapping[str, str] | None = None,
-) -> str:
-    """Return the class path of ``selected_backend``, or else of the first backend in
-    ``priority`` that can run the request on the active platform.
+    # ------------------------------------------------------------------ the facts
 
-    ``providers`` maps a backend name to what provides it (``{"FLASH_ATTN": "hwcore-cuda"}``)
-    for the message about a name nobody registered. Raise ``InvalidSelectedBackendError``
-    with all its reasons when ``selected_backend`` cannot run the request (never a
-    fallback), and one ``NoValidBackendError`` listing every candidate's reasons when no
-    candidate can. Successful results are cached per argument set and plugin generation.
-    """
-    return _select_cached(
-        tuple(priority), selected_backend, head_size, dtype, kv_cache_dtype, block_size,
-        use_mla, has_sink, use_sparse, providers,
-    )
+    def registry(self) -> BackendRegistry:
+        """Every backend this host's plugins registered (rebuilt after a plugin change)."""
+        self._refresh()
+        if self._registry is None:
+            self._registry = build_registry(self._host)
+        return self._registry
 
+    def selection_device(self) -> DeviceInfo | None:
+        """The device selection is checked against: the visible device with the lowest
+        compute capability (every rank must run the backend), else device 0."""
+        devices = self._host.platform_info.devices
+        rated = [device for device in devices if device.capability is not None]
+        if rated:
+            return min(rated, key=lambda device: (device.capability, device.index))
+        return devices[0] if devices else None
 
-def attention_backend_hookimpl(
-    priority: Sequence[str], *, providers: Mapping[str, str] | None = None
-) -> Any:
-    """A ready ``get_attn_backend_cls`` hookimpl that walks ``priority``.
+    def device_note(self) -> str:
+        """How ``hwcore explain`` states which device selection was checked for."""
+        device = self.selection_device()
+        count = self._host.platform_info.device_count
+        if device is None:
+            return "no device is visible"
+        described = f"device {device.index} ({device.name}"
+        if device.capability is not None:
+            described += f", compute capability {device.capability}"
+        described += ")"
+        if count == 1:
+            return f"{described}, the only visible device"
+        if device.capability is None:
+            return f"{described}, the first of {count} visible devices"
+        return f"{described}, the weakest of {count} visible devices"
 
-    Use it in a platform class body, ``get_attn_backend_cls =
-    attention_backend_hookimpl(["FLASH_ATTN", "TORCH_SDPA"])``. It behaves exactly like a
-    hookimpl calling ``select_attention_backend``, minus one keyword-argument call per
-    lookup (pluggy passes hook arguments positionally; about 0.5 µs here).
-    """
-    order = tuple(priority)
+    def priority(self, request: AttentionRequest) -> tuple[str, ...]:
+        """The platform's candidate names for ``request``, best first."""
+        answer = self._pm.hook.get_attn_backend_priority(
+            request=request, device=self.selection_device()
+        )
+        if isinstance(answer, str) or not isinstance(answer, Sequence) or not all(
+            isinstance(name, str) for name in answer
+        ):
+            platform = self._host.platform_info.name
+            raise AttentionBackendError(
+                f"get_attn_backend_priority returned {answer!r} on platform {platform!r} "
+                f"({self._host.provider_of(platform)}); it must return a list of backend "
+                "names. Report this to the maintainers of that distribution"
+            )
+        return tuple(dict.fromkeys(answer))
 
-    @hookimpl
-    def get_attn_backend_cls(
-        selected_backend: str | None, head_size: int, dtype: Any,
-        kv_cache_dtype: str | None, block_size: int | None, use_mla: bool, has_sink: bool,
-        use_sparse: bool,
-    ) -> str:
-        return _select_cached(
-            order, selected_backend, head_size, dtype, kv_cache_dtype, block_size,
-            use_mla, has_sink, use_sparse, providers,
+    def default_priority(self) -> list[str]:
+        """Every registered backend for the platform's device type, by name, with the
+        portable ``TORCH_SDPA`` last (the core's answer to ``get_attn_backend_priority``)."""
+        device_type = self._host.platform_info.device_type
+        names = [
+            entry.spec.name for entry in self.registry()
+            if not entry.spec.device_types or device_type in entry.spec.device_types
+        ]
+        return sorted(names, key=lambda name: name == REFERENCE_BACKEND)
+
+    def spec_of(self, class_path: str) -> AttentionBackendSpec | None:
+        """The registered spec whose class is ``class_path``, if any."""
+        return next(
+            (entry.spec for entry in self.registry() if entry.spec.class_path == class_path),
+            None,
         )
 
-    return staticmethod(get_attn_backend_cls)
+    # -------------------------------------------------------------- explain's view
 
-
-def _select_cached(
-    priority: tuple[str, ...],
-    selected_backend: str | None,
-    head_size: int,
-    dtype: Any,
-    kv_cache_dtype: str | None,
-    block_size: int | None,
-    use_mla: bool,
-    has_sink: bool,
-    use_sparse: bool,
-    providers: Mapping[str, str] | None,
-) -> str:
-    # The hot path (~0.5 µs on a 2-core VM): no helper calls, one dict lookup keyed on the
-    # raw arguments; a different spelling of a dtype is just another key.
-    host = get_host()
-    cache = _cache
-    if cache.host is not host or cache.generation != host.plugin_manager.generation:
-        cache.current(host)
-    key = (priority, selected_backend, head_size, dtype, kv_cache_dtype, block_size,
-           use_mla, has_sink, use_sparse)
-    found = cache.results.get(key)
-    if found is not None:
-        return found
-    request = AttentionRequest.build(
-        head_size=head_size, dtype=dtype, kv_cache_dtype=kv_cache_dtype,
-        block_size=block_size, use_mla=use_mla, has_sink=has_sink, use_sparse=use_sparse,
-    )
-    chosen = _select(host, list(priority), selected_backend, request, providers)
-    cache.results[key] = chosen
-    return chosen
-
-
-def default_priority(device_type: str) -> list[str]:
-    """Every registered backend whose ``device_types`` include ``device_type`` or are
-    empty, by name, with ``TORCH_SDPA`` (the portable one) last. Platforms that know
-    which backend is fastest pass their own list to ``select_attention_backend``."""
-    host = get_host()
-    cache = _cache.current(host)
-    cached = cache.priorities.get(device_type)
-    if cached is None:
-        cached = _default_priority(get_registry(host), device_type)
-        cache.priorities[device_type] = cached
-    return list(cached)
-
-
-def _default_priority(registry: BackendRegistry, device_type: str) -> list[str]:
-    names = [
-        entry.spec.name for entry in registry
-        if not entry.spec.device_types or device_type in entry.spec.device_types
-    ]
-    return sorted(names, key=lambda name: name == TORCH_SDPA_NAME)
-
-
-def _select(
-    host: Host,
-    priority: list[str],
-    selected_backend: str | None,
-    request: AttentionRequest,
-    providers: Mapping[str, str] | None,
-) -> str:
-    registry = get_registry(host)
-    device_type, capability = active_device(host)
-    if selected_backend is not None:
-        [report] = evaluate_candidates(
-            [selected_backend], request, registry, device_type, capability, providers
+    def inspect(
+        self, request: AttentionRequest, selected_backend: str | None = None
+    ) -> SelectionReport:
+        """Every candidate in the platform's order, then the other registered backends for
+        the device type, each checked; and what ``get_attn_backend_cls`` answers. Never
+        raises a selection error: the report carries it."""
+        info = self._host.platform_info
+        priority = list(self.priority(request))
+        if selected_backend is not None and selected_backend not in priority:
+            priority.insert(0, selected_backend)
+        others = [name for name in self.default_priority() if name not in priority]
+        candidates, rest = self._evaluate(priority, request), self._evaluate(others, request)
+        chosen, error = None, None
+        try:
+            chosen = self._pm.hook.get_attn_backend_cls(
+                selected_backend=selected_backend, request=request
+            )
+        except AttentionBackendError as failure:
+            error = str(failure)
+        return SelectionReport(
+            info.name, info.device_type, self.selection_device(), self.device_note(), request,
+            selected_backend, tuple(candidates), tuple(rest), chosen, error,
         )
-        if not report.valid:
-            valid = [c.name for c in evaluate_candidates(
-                priority, request, registry, device_type, capability, providers) if c.valid]
-            raise _invalid_selected(host, report, request, valid)
-        assert report.class_path is not None
-        return report.class_path
-    reports = evaluate_candidates(priority, request, registry, device_type, capability, providers)
-    for report in reports:
-        if report.valid and report.class_path is not None:
-            return report.class_path
-    raise _no_valid(host, reports, request)
 
+    # ------------------------------------------------------------------ internals
 
-def active_device(host: Host) -> tuple[str, DeviceCapability | None]:
-    """The active platform's device type and the capability of device 0."""
-    capability = host.resolve().hook.get_device_capability(device_id=0)
-    return host.platform_info.device_type, capability
+    def _refresh(self) -> None:
+        if self._generation != self._pm.generation:
+            self._generation = self._pm.generation
+            self._registry = None
+            self._chosen = {}
 
+    def _select_and_remember(self, selected_backend: str | None, request: AttentionRequest) -> str:
+        if not isinstance(request, AttentionRequest):
+            raise TypeError(
+                "get_attn_backend_cls needs request=AttentionRequest(head_size=..., dtype=...) "
+                f"(from hwcore.records), got {type(request).__name__}: {request!r}"
+            )
+        self._refresh()
+        chosen = self._select(selected_backend, request)
+        self._chosen[(selected_backend, request)] = chosen
+        return chosen
 
-def _platform_label(host: Host) -> str:
-    info = host.platform_info
-    return f"{info.device_type} (platform {info.name!r}, {host.provider_of(info.name)})"
+    def _select(self, selected_backend: str | None, request: AttentionRequest) -> str:
+        if selected_backend is not None:
+            [report] = self._evaluate([selected_backend], request)
+            if report.valid and report.class_path is not None:
+                return report.class_path
+            valid = [c.name for c in self._evaluate(self.priority(request), request) if c.valid]
+            raise self._invalid_selected(report, request, valid)
+        reports = self._evaluate(self.priority(request), request)
+        for report in reports:
+            if report.valid and report.class_path is not None:
+                return report.class_path
+        raise self._no_valid(reports, request)
 
+    def _evaluate(self, names: Sequence[str], request: AttentionRequest) -> list[CandidateReport]:
+        info = self._host.platform_info
+        device = self.selection_device()
+        return evaluate_candidates(
+            names, request, self.registry(), info.device_type,
+            None if device is None else device.capability, dict(info.backend_hints),
+        )
 
-def _invalid_selected(
-    host: Host, report: CandidateReport, request: AttentionRequest, valid: list[str]
-) -> InvalidSelectedBackendError:
-    alternatives = ", ".join(valid) if valid else "none of the platform's candidates"
-    return InvalidSelectedBackendError(
-        f"Selected attention backend {report.name} cannot run this request on "
-        f"{_platform_label(host)} with {request.describe()}: {'; '.join(report.reasons)}. "
-        "hwcore does not fall back from an explicit choice; change the request or select "
-        f"another backend (valid here: {alternatives})"
-    )
+    def _label(self) -> str:
+        info = self._host.platform_info
+        return (
+            f"{info.device_type} (platform {info.name!r}, {self._host.provider_of(info.name)}; "
+            f"checked for {self.device_note()})"
+        )
 
+    def _invalid_selected(
+        self, report: CandidateReport, request: AttentionRequest, valid: list[str]
+    ) -> InvalidSelectedBackendError:
+        alternatives = ", ".join(valid) if valid else "none of the platform's candidates"
+        return InvalidSelectedBackendError(
+            f"Selected attention backend {report.name} cannot run this request on "
+            f"{self._label()} with {request.describe()}: {'; '.join(report.reasons)}. "
+            "hwcore does not fall back from an explicit choice; change the request or select "
+            f"another backend (valid here: {alternatives})"
+        )
 
-def _no_valid(
-    host: Host, reports: list[CandidateReport], request: AttentionRequest
-) -> NoValidBackendError:
-    lines = [f"  {r.name}: {'; '.join(r.reasons)}" for r in reports] or ["  (no candidates)"]
-    return NoValidBackendError(
-        f"No valid attention backend for {_platform_label(host)} with {request.describe()}. "
-        "Reasons:\n" + "\n".join(lines) + "\n"
-        "Change what the reasons name: the dtype, KV-cache dtype, block size or head size "
-        "to one a backend supports, install a missing package or plugin, or select a "
-        "backend explicitly"
-    )
+    def _no_valid(
+        self, reports: list[CandidateReport], request: AttentionRequest
+    ) -> NoValidBackendError:
+        lines = [f"  {r.name}: {'; '.join(r.reasons)}" for r in reports] or ["  (no candidates)"]
+        return NoValidBackendError(
+            f"No valid attention backend for {self._label()} with {request.describe()}. "
+            "Reasons:\n" + "\n".join(lines) + "\n" + self._kv_cache_hint(reports)
+            + "Change what the reasons name: the dtype, KV-cache dtype, block size or head "
+            "size to one a backend supports, install a missing package or plugin, or select "
+            "a backend explicitly"
+        )
+
+    def _kv_cache_hint(self, reports: list[CandidateReport]) -> str:
+        """vLLM's ROCm hint, for every platform: the KV-cache dtypes that the candidates
+        rejecting this one do accept."""
+        registry = self.registry()
+        accepted = sorted({
+            dtype
+            for report in reports
+            if any(reason.startswith("kv_cache_dtype") for reason in report.reasons)
+            and (entry := registry.get(report.name)) is not None
+            for dtype in entry.spec.kv_cache_dtypes
+        })
+        return f"Supported kv_cache_dtype values: {', '.join(accepted)}.\n" if accepted else ""

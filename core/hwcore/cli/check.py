@@ -247,15 +247,18 @@ def _check_config(context: CheckContext) -> StepOutput:
 
 
 def _select_backend(context: CheckContext) -> StepOutput:
+    from hwcore.records import AttentionRequest
+
     platform, config = _require(context.platform), _require(context.config)
-    context.backend_path = platform.get_attn_backend_cls(
-        context.args.backend,
+    request = AttentionRequest(
         head_size=config.model.head_size,
         dtype=context.dtype_name,
         kv_cache_dtype=config.cache.cache_dtype,
         block_size=config.cache.block_size,
         use_mla=config.model.use_mla,
+        num_heads=config.model.num_attention_heads,
     )
+    context.backend_path = platform.get_attn_backend_cls(context.args.backend, request)
     from hwcore.attention.backend import load_backend_class
 
     backend_cls = load_backend_class(context.backend_path)

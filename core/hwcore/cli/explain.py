@@ -21,9 +21,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--block-size", type=int, default=None,
                        help="KV-cache block size (default: auto)")
     group.add_argument("--backend", default=None, help="the backend to select explicitly")
+    group.add_argument("--num-heads", type=int, default=None,
+                       help="query heads per layer on this rank (default: unknown)")
+    group.add_argument("--attn-type", default="decoder",
+                       choices=("decoder", "encoder", "encoder_only", "encoder_decoder"),
+                       help="attention type (default: decoder)")
     group.add_argument("--use-mla", action="store_true", help="the model uses MLA")
     group.add_argument("--has-sink", action="store_true", help="the model uses attention sinks")
     group.add_argument("--use-sparse", action="store_true", help="sparse attention")
+    group.add_argument("--use-mm-prefix", action="store_true",
+                       help="full attention over a multimodal prefix")
+    group.add_argument("--use-non-causal", action="store_true", help="non-causal attention")
+    group.add_argument("--has-sliding-window", action="store_true",
+                       help="a sliding-window layer")
+    group.add_argument("--use-batch-invariant", action="store_true",
+                       help="results must not depend on batch composition")
+    group.add_argument("--use-kv-connector", action="store_true",
+                       help="a KV-transfer connector moves the cache")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -35,24 +49,35 @@ def run(args: argparse.Namespace) -> int:
     return _run_detection(args)
 
 
+_SWITCHES = ("use_mla", "has_sink", "use_sparse", "use_mm_prefix", "use_non_causal",
+             "has_sliding_window", "use_batch_invariant", "use_kv_connector")
+
+
 def _selection_flags_given(args: argparse.Namespace) -> bool:
-    flags = (args.kv_cache_dtype, args.block_size, args.backend)
-    switches = args.use_mla or args.has_sink or args.use_sparse or args.dtype != "auto"
-    return switches or any(flag is not None for flag in flags)
+    flags = (args.kv_cache_dtype, args.block_size, args.backend, args.num_heads)
+    switches = any(getattr(args, name) for name in _SWITCHES)
+    return (switches or args.dtype != "auto" or args.attn_type != "decoder"
+            or any(flag is not None for flag in flags))
 
 
 def _run_selection(args: argparse.Namespace) -> int:
-    from hwcore.attention import inspect_selection
-    from hwcore.host import get_plugin_manager
+    from hwcore.host import get_host
+    from hwcore.records import AttentionRequest
 
+    host = get_host()
     dtype = args.dtype
     if dtype == "auto":
-        dtype = get_plugin_manager().hook.get_supported_dtypes()[0]
-    report = inspect_selection(
-        head_size=args.head_size, dtype=dtype, kv_cache_dtype=args.kv_cache_dtype,
-        block_size=args.block_size, use_mla=args.use_mla, has_sink=args.has_sink,
-        use_sparse=args.use_sparse, selected_backend=args.backend,
-    )
+        dtype = host.platform_info.supported_dtypes[0]
+    try:
+        request = AttentionRequest(
+            head_size=args.head_size, dtype=dtype, kv_cache_dtype=args.kv_cache_dtype,
+            block_size=args.block_size, num_heads=args.num_heads, attn_type=args.attn_type,
+            **{name: getattr(args, name) for name in _SWITCHES},
+        )
+    except ValueError as error:
+        print_error(f"{error} (check the selection flags)")
+        return 2
+    report = host.attention.inspect(request, args.backend)
     if args.json:
         print_json({"ok": report.chosen is not None, "selection": report.to_dict()})
     else:

@@ -32,9 +32,6 @@ def collect(platform: Any) -> dict[str, Any]:
     return {
         "platform": {**platform.info.to_dict(), "provider": platform.provider},
         "devices": [device.to_dict() for device in platform.devices()],
-        "supported_dtypes": platform.supported_dtypes,
-        "supports_fp8": platform.supports_fp8(),
-        "pin_memory_available": platform.is_pin_memory_available(),
         "warnings": platform.log_warnings(),
     }
 
@@ -48,23 +45,46 @@ def render(payload: dict[str, Any]) -> str:
         f"  distributed       {info['dist_backend']}"
         + (f", Ray resource {info['ray_device_key']!r}" if info["ray_device_key"] else ""),
         f"  visibility        {info['device_control_env_var'] or '-'}",
-        f"  dtypes            {', '.join(payload['supported_dtypes'])}",
-        f"  fp8               {'yes' if payload['supports_fp8'] else 'no'}",
-        f"  pinned memory     {'yes' if payload['pin_memory_available'] else 'no'}",
+        f"  dtypes            {', '.join(info['supported_dtypes'])}",
+        f"  fp8               {_fp8(info)}",
+        f"  pinned memory     {_yes(info['pin_memory'])}",
+        f"  links             {_links(info)}",
         f"  detected because  {'; '.join(info['evidence'])}",
     ]
     lines += [f"  {key:<17} {value}" for key, value in info["details"].items()]
     lines.append(f"Devices ({len(payload['devices'])}):")
-    for device in payload["devices"]:
-        capability = f", capability {device['capability']}" if device["capability"] else ""
-        physical = (
-            f" (physical {device['physical_index']})"
-            if device["physical_index"] != device["index"]
-            else ""
-        )
-        lines.append(
-            f"  [{device['index']}]{physical} {device['name']}, "
-            f"{format_bytes(device['total_memory'])}{capability}"
-        )
+    lines += [_device_line(device) for device in payload["devices"]]
     lines += [f"warning: {message}" for message in payload["warnings"]]
     return "\n".join(lines)
+
+
+def _device_line(device: dict[str, Any]) -> str:
+    physical = (
+        f" (physical {device['physical_index']})"
+        if device["physical_index"] != device["index"]
+        else ""
+    )
+    facts = [format_bytes(device["total_memory"])]
+    if device["capability"]:
+        facts.append(f"capability {device['capability']}")
+    if device["architecture"]:
+        facts.append(device["architecture"])
+    facts.append(f"uuid {device['uuid'] or 'unknown'}")
+    facts += [f"{key} {value}" for key, value in device["details"].items()]
+    return f"  [{device['index']}]{physical} {device['name']}, {', '.join(facts)}"
+
+
+def _yes(flag: bool) -> str:
+    return "yes" if flag else "no"
+
+
+def _fp8(info: dict[str, Any]) -> str:
+    if not info["supports_fp8"]:
+        return "no"
+    return f"yes ({info['fp8_dtype']}{', FNUZ' if info['fp8_fnuz'] else ''})"
+
+
+def _links(info: dict[str, Any]) -> str:
+    connected = {True: "every visible pair directly linked", False: "not fully connected",
+                 None: "-"}[info["fully_connected"]]
+    return f"{connected}; custom all-reduce {_yes(info['custom_allreduce'])}"

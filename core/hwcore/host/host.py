@@ -1,4 +1,8 @@
-"""``Host``: the five steps (discover, load, detect, resolve, activate) for one process."""
+"""``Host``: the five steps (discover, load, detect, resolve, activate), and the state that
+depends on which plugins were registered: the plugin manager, the active platform's facts,
+the attention registry and selection cache, the facade. Nothing of it lives in a module
+global, so two hosts in one process (an engine's and a test's) never see each other.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING
 
 from hwcore.errors import HwcoreError, HwcoreWarning
-from hwcore.host import discovery
+from hwcore.host import conflicts, discovery
 from hwcore.host.detection import detect_platforms
 from hwcore.host.discovery import Candidate
 from hwcore.host.environment import (
@@ -34,6 +38,7 @@ from hwcore.records.detection import (
 from hwcore.records.platform import PlatformInfo
 
 if TYPE_CHECKING:
+    from hwcore.attention.selection import AttentionSelector
     from hwcore.facade import Platform
 
 CORE_DEFAULTS_NAME = "hwcore.defaults"
@@ -52,16 +57,19 @@ class Host:
         discover: Callable[[], Iterable[Candidate]] = discovery.scan_entry_points,
         environ: Mapping[str, str] | None = None,
     ) -> None:
+        from hwcore.facade import Platform
+
         self._discover = discover
         self._environ = os.environ if environ is None else environ
         self._lock = threading.Lock()
         self._resolved = False
         self._failure: HwcoreError | None = None
-        self.plugin_manager = HostPluginManager()
+        self._facade = Platform(self)
+        self.plugin_manager = HostPluginManager(self._facade)
         self.report = DetectionReport((), (), None, None, None, "not resolved yet")
         self._platform_info: PlatformInfo | None = None
         self._providers: dict[str, str] = {}
-        self._facade: Platform | None = None
+        self._attention: AttentionSelector | None = None
 
     # ------------------------------------------------------------------ public
 
@@ -88,13 +96,29 @@ class Host:
         assert self._platform_info is not None
         return self._platform_info
 
-    def platform(self) -> Platform:
-        """The typed facade over this host's resolved hooks (built once)."""
-        from hwcore.facade import Platform
+    @property
+    def active_info(self) -> PlatformInfo | None:
+        """The active platform's facts if this host has resolved, else ``None`` (never
+        resolves)."""
+        return self._platform_info
 
-        if self._facade is None:
-            self._facade = Platform(self)
+    @property
+    def environ(self) -> Mapping[str, str]:
+        """Where this host reads ``HWCORE_*`` and the platforms read their variables."""
+        return self._environ
+
+    def platform(self) -> Platform:
+        """The typed facade over this host's hooks; using it resolves the host."""
         return self._facade
+
+    @property
+    def attention(self) -> AttentionSelector:
+        """This host's attention-backend registry and selection cache."""
+        if self._attention is None:
+            from hwcore.attention.selection import AttentionSelector
+
+            self._attention = AttentionSelector(self)
+        return self._attention
 
     def provider_of(self, plugin_name: str) -> str:
         """``"hwcore-cuda 0.1.0"`` for a registered plugin name (``hwcore`` for the core)."""
@@ -132,10 +156,12 @@ class Host:
         # platform answers before them unless a general plugin asks for tryfirst.
         load_order = sorted(unique, key=lambda c: c.group == PLATFORM_GROUP)
         outcomes = {c.name: load_candidate(c, self.plugin_manager) for c in load_order}
-        loaded_platforms = [
-            c for c in unique if c.group == PLATFORM_GROUP and outcomes[c.name].error is None
-        ]
-        detections = detect_platforms(self.plugin_manager, loaded_platforms)
+        loaded_platforms = {
+            c: outcomes[c.name].plugin
+            for c in unique
+            if c.group == PLATFORM_GROUP and outcomes[c.name].error is None
+        }
+        detections = detect_platforms(self.plugin_manager, loaded_platforms, self._environ)
         self._providers = {c.name: c.provider for c in unique}
         self._providers[CORE_DEFAULTS_NAME] = "hwcore (core defaults)"
 
@@ -148,8 +174,11 @@ class Host:
                 records, detections, override, allowlist, None, str(error).splitlines()[0]
             )
             raise error from _cause(outcomes, override)
-        self._activate(resolution.active, loaded_platforms, detections)
+        self._activate(resolution.active, list(loaded_platforms), detections)
         self.plugin_manager.register(CoreDefaults(self), name=CORE_DEFAULTS_NAME)
+        general = [
+            c.name for c in unique if c.group != PLATFORM_GROUP and not outcomes[c.name].error
+        ]
         self.report = DetectionReport(
             _mark_active(records, resolution.active),
             detections,
@@ -157,8 +186,11 @@ class Host:
             allowlist,
             resolution.active,
             resolution.decision,
+            self._guard_conflicts(general),
         )
         self._warn_unneeded_failures(self.report)
+        for message in self.report.warnings:
+            warnings.warn(message, HwcoreWarning, stacklevel=4)
 
     def _activate(
         self, active: str, platforms: list[Candidate], detections: tuple[DetectionResult, ...]
@@ -167,6 +199,19 @@ class Host:
             if candidate.name != active:
                 self.plugin_manager.set_blocked(candidate.name)
         self._platform_info = next(d.info for d in detections if d.plugin == active)
+
+    def _guard_conflicts(self, general: list[str]) -> tuple[str, ...]:
+        """Register a guard for every first-result conflict; return their messages."""
+        messages = []
+        for conflict in conflicts.find_conflicts(self.plugin_manager, general):
+            message = conflict.message(self.provider_of)
+            providers = ", ".join(self.provider_of(name) for name in conflict.plugins)
+            self.plugin_manager.register(
+                conflicts.guard(conflict, message, providers),
+                name=conflicts.GUARD_PREFIX + conflict.hook,
+            )
+            messages.append(message)
+        return tuple(messages)
 
     def _warn_unneeded_failures(self, report: DetectionReport) -> None:
         detection_errors = {d.plugin: d.error for d in report.detections if d.error}

@@ -28,7 +28,9 @@ class LoadOutcome:
 def load_candidate(candidate: Candidate, pm: HostPluginManager) -> LoadOutcome:
     """Import ``candidate`` and register it under its entry-point name.
 
-    Any failure is returned, not raised, so one broken distribution cannot stop the others.
+    An entry point that names a class is instantiated, once per host, so the instance's
+    attributes are that host's state. Any failure is returned, not raised, so one broken
+    distribution cannot stop the others.
     """
     try:
         plugin = candidate.load()
@@ -37,6 +39,13 @@ def load_candidate(candidate: Candidate, pm: HostPluginManager) -> LoadOutcome:
     problem = contract_problem(plugin, candidate)
     if problem:
         return _failed(candidate, problem)
+    if isinstance(plugin, type):
+        try:
+            plugin = plugin()
+        except Exception as error:  # a plugin's constructor may raise anything
+            return _failed(
+                candidate, f"creating {candidate.value}() raised {_describe(error)}", error
+            )
     try:
         pm.register(plugin, name=candidate.name)
     except pluggy.PluginValidationError as error:

@@ -12,6 +12,7 @@ from hwcore.errors import (
     PluginContractError,
     PluginError,
     PluginLoadError,
+    UnusablePlatformError,
 )
 from hwcore.host.environment import PLATFORM_VARIABLE, PLUGINS_VARIABLE
 from hwcore.records.detection import DetectionReport, DetectionResult, PluginRecord, PluginStatus
@@ -31,6 +32,18 @@ class Resolution:
 
 def resolve_platform(report: DetectionReport) -> Resolution:
     """The platform to activate, from a report whose ``active`` is not yet set."""
+    resolution = _choose(report)
+    chosen = next(d for d in report.detections if d.plugin == resolution.active)
+    reason = None if chosen.info is None else chosen.info.unusable_reason
+    if reason is not None:
+        raise UnusablePlatformError(
+            f"platform {chosen.plugin!r} from {chosen.distribution} {chosen.version} was "
+            f"chosen ({resolution.decision}), but it cannot be used: {reason}"
+        )
+    return resolution
+
+
+def _choose(report: DetectionReport) -> Resolution:
     if report.override is not None:
         return _forced(report, report.override)
     present = [d for d in report.detections if d.present]

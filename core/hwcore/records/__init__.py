@@ -28,27 +28,33 @@ if TYPE_CHECKING:
         CompilationConfig,
         ConfigAdjustment,
         EngineConfig,
+        KVTransferConfig,
+        LoRAConfig,
         ModelConfig,
         ParallelConfig,
         SchedulerConfig,
+        SpeculativeConfig,
         ValidatedConfig,
     )
+    from hwcore.records.request import AttentionRequest
 
+CONFIG_RECORDS = (
+    "CacheConfig",
+    "CompilationConfig",
+    "ConfigAdjustment",
+    "EngineConfig",
+    "KVTransferConfig",
+    "LoRAConfig",
+    "ModelConfig",
+    "ParallelConfig",
+    "SchedulerConfig",
+    "SpeculativeConfig",
+    "ValidatedConfig",
+)
 LAZY = {
     "AttentionBackendSpec": "hwcore.records.attention",
-    **dict.fromkeys(
-        [
-            "CacheConfig",
-            "CompilationConfig",
-            "ConfigAdjustment",
-            "EngineConfig",
-            "ModelConfig",
-            "ParallelConfig",
-            "SchedulerConfig",
-            "ValidatedConfig",
-        ],
-        "hwcore.records.config",
-    ),
+    "AttentionRequest": "hwcore.records.request",
+    **dict.fromkeys(CONFIG_RECORDS, "hwcore.records.config"),
 }
 
 
@@ -64,6 +70,7 @@ __all__ = [
     "PLATFORM_GROUP",
     "PLUGIN_GROUP",
     "AttentionBackendSpec",
+    "AttentionRequest",
     "CacheConfig",
     "CompilationConfig",
     "ConfigAdjustment",
@@ -72,6 +79,8 @@ __all__ = [
     "DeviceCapability",
     "DeviceInfo",
     "EngineConfig",
+    "KVTransferConfig",
+    "LoRAConfig",
     "ModelConfig",
     "ParallelConfig",
     "PlatformAbsent",
@@ -79,5 +88,6 @@ __all__ = [
     "PluginRecord",
     "PluginStatus",
     "SchedulerConfig",
+    "SpeculativeConfig",
     "ValidatedConfig",
 ]

@@ -33,8 +33,19 @@ def require_counts(record: str, field: str, values: object, *, minimum: int = 1)
         require_count(record, field, value, minimum=minimum)
 
 
-def require_choice(record: str, field: str, value: object, choices: Iterable[str]) -> None:
+def require_choice(record: str, field: str, value: object, choices: Iterable[object]) -> None:
     options = tuple(choices)
     if value not in options:
         listed = ", ".join(repr(option) for option in options)
         raise ValueError(f"{record}.{field} must be one of {listed}, got {value!r}")
+
+
+def require_pairs(record: str, field: str, values: object) -> None:
+    """A tuple of ``(key, value)`` string pairs, the form of ``details`` fields."""
+    if not isinstance(values, tuple) or any(
+        not (isinstance(pair, tuple) and len(pair) == 2 and all(isinstance(x, str) for x in pair))
+        for pair in values
+    ):
+        raise ValueError(
+            f"{record}.{field} must be a tuple of (key, value) string pairs, got {values!r}"
+        )

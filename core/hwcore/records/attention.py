@@ -8,6 +8,7 @@ from typing import Any
 
 from hwcore.records._checks import require_counts, require_text, require_texts
 from hwcore.records.capability import DeviceCapability
+from hwcore.records.request import ATTENTION_TYPES
 
 _BACKEND_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
 _CLASS_PATH = re.compile(r"^[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)+$")
@@ -22,7 +23,14 @@ class AttentionBackendSpec:
     (vLLM's rule). ``mla`` backends run only MLA requests and other backends only non-MLA
     ones; ``sink`` and ``sparse`` say whether attention sinks and sparse attention are
     supported. ``required_packages`` are distribution names that must be installed; the
-    check reads package metadata and imports nothing.
+    check reads package metadata and imports nothing, and ``install_hint`` says how to get
+    them where a plain ``pip install`` is not the answer ("pip install tpu-inference on a
+    TPU VM").
+
+    The request features of contract 2.0 (vLLM 0.33's names): ``mm_prefix`` (full attention
+    over a multimodal prefix), ``non_causal``, ``attn_types`` (the attention types it runs),
+    ``sliding_window``, ``batch_invariant`` (results independent of batch composition) and
+    ``kv_connector`` (works with a KV-transfer connector).
     """
 
     name: str
@@ -39,6 +47,13 @@ class AttentionBackendSpec:
     sparse: bool = False
     device_types: tuple[str, ...] = ()
     required_packages: tuple[str, ...] = ()
+    install_hint: str = ""
+    mm_prefix: bool = False
+    non_causal: bool = False
+    attn_types: tuple[str, ...] = ("decoder",)
+    sliding_window: bool = False
+    batch_invariant: bool = False
+    kv_connector: bool = True
     description: str = ""
 
     def __post_init__(self) -> None:
@@ -52,7 +67,8 @@ class AttentionBackendSpec:
                 "AttentionBackendSpec.class_path must be a dotted path like "
                 f"'package.module.ClassName', got {self.class_path!r}"
             )
-        for name in ("dtypes", "kv_cache_dtypes", "device_types", "required_packages"):
+        for name in ("dtypes", "kv_cache_dtypes", "device_types", "required_packages",
+                     "attn_types"):
             require_texts("AttentionBackendSpec", name, getattr(self, name))
         if not self.dtypes or not self.kv_cache_dtypes:
             raise ValueError(
@@ -81,11 +97,19 @@ class AttentionBackendSpec:
                 f"AttentionBackendSpec {self.name}: min_capability {self.min_capability} is "
                 f"above max_capability {self.max_capability}"
             )
-        for name in ("mla", "sink", "sparse"):
+        for name in ("mla", "sink", "sparse", "mm_prefix", "non_causal", "sliding_window",
+                     "batch_invariant", "kv_connector"):
             if not isinstance(getattr(self, name), bool):
                 raise ValueError(f"AttentionBackendSpec.{name} must be a bool")
-        if self.description:
-            require_text("AttentionBackendSpec", "description", self.description)
+        unknown = [t for t in self.attn_types if t not in ATTENTION_TYPES]
+        if not self.attn_types or unknown:
+            raise ValueError(
+                f"AttentionBackendSpec {self.name}: attn_types must name some of "
+                f"{', '.join(ATTENTION_TYPES)}, got {self.attn_types!r}"
+            )
+        for name in ("description", "install_hint"):
+            if getattr(self, name):
+                require_text("AttentionBackendSpec", name, getattr(self, name))
 
     def to_dict(self) -> dict[str, Any]:
         cap = (
@@ -108,5 +132,12 @@ class AttentionBackendSpec:
             "sparse": self.sparse,
             "device_types": list(self.device_types),
             "required_packages": list(self.required_packages),
+            "install_hint": self.install_hint,
+            "mm_prefix": self.mm_prefix,
+            "non_causal": self.non_causal,
+            "attn_types": list(self.attn_types),
+            "sliding_window": self.sliding_window,
+            "batch_invariant": self.batch_invariant,
+            "kv_connector": self.kv_connector,
             "description": self.description,
         }

@@ -116,6 +116,7 @@ class DetectionReport:
     allowlist: tuple[str, ...] | None
     active: str | None
     decision: str
+    warnings: tuple[str, ...] = ()
 
     def plugin(self, name: str) -> PluginRecord | None:
         return next((record for record in self.plugins if record.name == name), None)
@@ -128,6 +129,7 @@ class DetectionReport:
             "allowlist": None if self.allowlist is None else list(self.allowlist),
             "plugins": [record.to_dict() for record in self.plugins],
             "detections": [result.to_dict() for result in self.detections],
+            "warnings": list(self.warnings),
         }
 
     def render(self) -> str:
@@ -153,4 +155,5 @@ class DetectionReport:
             lines.append("  (no hwcore plugins are installed)")
         if self.decision:
             lines.append(f"decision: {self.decision}")
+        lines += [f"warning: {warning}" for warning in self.warnings]
         return "\n".join(lines)

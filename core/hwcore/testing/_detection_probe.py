@@ -37,12 +37,14 @@ def main(argv: list[str]) -> int:
 
 
 def _detect(plugin: object) -> object:
+    import os
+
     from hwcore.host import HostPluginManager
 
     manager = HostPluginManager()
-    manager.register(plugin, name="under-test")
+    manager.register(plugin() if isinstance(plugin, type) else plugin, name="under-test")
     try:
-        return manager.hook.detect_platform()
+        return manager.hook.detect_platform(environ=dict(os.environ))
     except Exception as error:  # the in-process tests report raising; here only effects count
         return error
 

@@ -29,8 +29,9 @@ class HookRecorder:
     """Records the hook calls made through ``plugin_manager`` while started.
 
     Built on pluggy's ``add_hookcall_monitoring``; use it as a context manager or call
-    ``start``/``stop``. Calls made directly on an implementation function (the host's
-    detection does this) are not hook calls and are not recorded.
+    ``start``/``stop``. Every hook call goes through pluggy, the host's own included (each
+    ``detect_platform``, each plugin's ``register_attention_backends``), so every call is
+    recorded; a call on one plugin lists that plugin alone in ``implementations``.
     """
 
     def __init__(self, plugin_manager: pluggy.PluginManager) -> None:

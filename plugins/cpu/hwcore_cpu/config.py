@@ -9,9 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from hwcore.errors import InvalidConfigError
-from hwcore.records import ConfigAdjustment, EngineConfig
-from hwcore.units import format_bytes
+from hwcore.plugin_api import ConfigAdjustment, EngineConfig, InvalidConfigError, format_bytes
 from hwcore_cpu.facts import CpuFacts, MemorySnapshot
 from hwcore_cpu.kv_cache_space import (
     DEFAULT_KV_CACHE_SHARE,

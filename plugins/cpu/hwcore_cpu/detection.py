@@ -2,31 +2,49 @@
 
 from __future__ import annotations
 
-from hwcore.records import PlatformInfo
-from hwcore.units import format_bytes
+from hwcore.plugin_api import DeviceInfo, PlatformInfo, format_bytes
 from hwcore_cpu.facts import CpuFacts, NumaNode
 
 PLATFORM_NAME = "cpu"
 DEVICE_CONTROL_ENV_VAR = "CPU_VISIBLE_MEMORY_NODES"
 
-DEVICE_COUNT = 1
-"""The CPU is one device: torch has a single ``cpu`` device, and a tensor cannot be placed
-on a NUMA node by index. NUMA nodes are where workers are pinned
-(``CPU_VISIBLE_MEMORY_NODES``), so they are reported as facts, not as devices."""
 
 
 def cpu_platform_info(facts: CpuFacts) -> PlatformInfo:
+    """The CPU platform: one device (torch has a single ``cpu`` device, and a tensor cannot
+    be placed on a NUMA node by index; NUMA nodes are where workers are pinned, with
+    ``CPU_VISIBLE_MEMORY_NODES``, so they are facts, not devices)."""
     return PlatformInfo(
         name=PLATFORM_NAME,
         device_name="cpu",
         device_type="cpu",
         dispatch_key="CPU",
         dist_backend="gloo",
-        device_count=DEVICE_COUNT,
+        devices=(cpu_device(facts),),
         device_control_env_var=DEVICE_CONTROL_ENV_VAR,
         is_fallback=True,
+        supported_dtypes=facts.dtypes,
+        # vLLM's CPU answers: host and "device" memory are the same RAM, so page-locking
+        # speeds up no transfer, and inference runs under no_grad.
+        pin_memory=False,
+        inference_mode="no_grad",
         evidence=_evidence(facts),
         details=_details(facts),
+    )
+
+
+def cpu_device(facts: CpuFacts) -> DeviceInfo:
+    """The one CPU device: no UUID, no compute capability; its memory is system memory."""
+    nodes = facts.allowed_nodes
+    return DeviceInfo(
+        index=0,
+        physical_index=0,
+        name=facts.model_name,
+        total_memory=facts.memory.total,
+        architecture=f"{facts.architecture.value} ({facts.machine})",
+        numa_node=nodes[0].node_id if len(nodes) == 1 else None,
+        integrated=True,
+        compute_units=len(facts.allowed_cpus),
     )
 
 

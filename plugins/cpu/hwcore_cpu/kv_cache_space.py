@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from hwcore.errors import InvalidConfigError
-from hwcore.units import format_bytes
+from hwcore.plugin_api import InvalidConfigError, format_bytes
 from hwcore_cpu.units import ACCEPTED_FORMS, parse_byte_size
 
 KV_CACHE_SPACE_VARIABLE = "HWCORE_CPU_KVCACHE_SPACE"

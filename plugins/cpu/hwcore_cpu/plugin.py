@@ -3,27 +3,33 @@
 Registered under the entry point ``cpu`` of the ``hwcore.platforms`` group. The CPU is
 present on every machine and declares ``is_fallback=True``, so it is active only when no
 accelerator platform was detected, or when ``HWCORE_PLATFORM=cpu``. Importing this module
-imports neither torch nor psutil; the facts are read on the first hook call and cached,
-except memory, which is read fresh whenever it is asked for.
+imports neither torch nor psutil; the facts are read once per process (they describe the
+machine, whichever host asks), except memory, which is read fresh whenever it is asked for.
+Block copies are the core's (host to host), so no memory-op hook is implemented here.
 """
 
 from __future__ import annotations
 
 import functools
-import os
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-import hwcore
-from hwcore.dtypes import dtype_name
-from hwcore.errors import UnsupportedDtypeError
+from hwcore.plugin_api import UnsupportedDtypeError, dtype_name, hookimpl
 from hwcore_cpu.attention import CPU_ATTENTION_PRIORITY
-from hwcore_cpu.detection import DEVICE_CONTROL_ENV_VAR, DEVICE_COUNT, cpu_platform_info
+from hwcore_cpu.detection import DEVICE_CONTROL_ENV_VAR, cpu_platform_info
 from hwcore_cpu.facts import CpuFacts, gather_cpu_facts, parse_cpu_list, read_memory
 
 if TYPE_CHECKING:
-    from hwcore.records import ConfigAdjustment, EngineConfig, PlatformInfo
+    from hwcore.plugin_api import (
+        AttentionRequest,
+        ConfigAdjustment,
+        DeviceInfo,
+        EngineConfig,
+        Platform,
+        PlatformInfo,
+    )
 
-HWCORE_CONTRACT_VERSION = "1.0"
+HWCORE_CONTRACT_VERSION = "2.0"
 
 _PROC = "/proc"
 
@@ -37,18 +43,19 @@ def host_facts() -> CpuFacts:
 # --------------------------------------------------------------------------- detection
 
 
-@hwcore.hookimpl
+@hookimpl
 def detect_platform() -> PlatformInfo:
     return cpu_platform_info(host_facts())
 
 
-@hwcore.hookimpl
-def log_warnings() -> list[str]:
-    return visible_memory_node_warnings(host_facts(), os.environ.get(DEVICE_CONTROL_ENV_VAR, ""))
+@hookimpl
+def log_warnings(platform: Platform) -> list[str]:
+    return visible_memory_node_warnings(host_facts(), platform.environ)
 
 
-def visible_memory_node_warnings(facts: CpuFacts, visible: str) -> list[str]:
+def visible_memory_node_warnings(facts: CpuFacts, environ: Mapping[str, str]) -> list[str]:
     """A warning when ``CPU_VISIBLE_MEMORY_NODES`` names nodes this machine lacks."""
+    visible = environ.get(DEVICE_CONTROL_ENV_VAR, "")
     if not visible.strip():
         return []
     known = {node.node_id for node in facts.numa_nodes}
@@ -64,45 +71,25 @@ def visible_memory_node_warnings(facts: CpuFacts, visible: str) -> list[str]:
             f"{', '.join(map(str, missing))} that this machine lacks; it has {listed}"]
 
 
-# ------------------------------------------------------------------------ device queries
+# ----------------------------------------------------------------- dynamic queries
 
 
-@hwcore.hookimpl
-def get_device_count() -> int:
-    return DEVICE_COUNT
-
-
-@hwcore.hookimpl
-def get_device_name(device_id: int) -> str:
+@hookimpl
+def get_current_memory_usage(device_id: int) -> int:
     _require_cpu_device(device_id)
-    return host_facts().model_name
+    return read_memory(_PROC).used
 
 
-@hwcore.hookimpl
-def get_device_uuid(device_id: int) -> str:
+@hookimpl
+def get_device_free_memory(device_id: int) -> int:
     _require_cpu_device(device_id)
-    # The facade turns NotImplementedError into "unknown", which is the truth for a CPU.
-    raise NotImplementedError("a CPU has no device UUID")
+    return read_memory(_PROC).available
 
 
-@hwcore.hookimpl
-def get_device_total_memory(device_id: int) -> int:
-    _require_cpu_device(device_id)
-    return read_memory(_PROC).total
+# ------------------------------------------------------------------ config validation
 
 
-@hwcore.hookimpl
-def device_id_to_physical_device_id(device_id: int) -> int:
-    _require_cpu_device(device_id)
-    return 0
-
-
-@hwcore.hookimpl
-def get_supported_dtypes() -> list[str]:
-    return list(host_facts().dtypes)
-
-
-@hwcore.hookimpl
+@hookimpl
 def check_if_supports_dtype(dtype: Any) -> None:
     facts = host_facts()
     name = dtype_name(dtype)
@@ -113,79 +100,20 @@ def check_if_supports_dtype(dtype: Any) -> None:
         )
 
 
-# ------------------------------------------------------------------ config validation
-
-
-@hwcore.hookimpl
-def check_and_update_config(config: EngineConfig) -> list[ConfigAdjustment]:
+@hookimpl
+def check_and_update_config(config: EngineConfig, platform: Platform) -> list[ConfigAdjustment]:
     # Imported here: the config records cost start-up time that `hwcore info` never needs.
     from hwcore_cpu.config import cpu_config_adjustments
 
-    return cpu_config_adjustments(config, host_facts(), read_memory(_PROC), os.environ)
+    return cpu_config_adjustments(config, host_facts(), read_memory(_PROC), platform.environ)
 
 
 # ---------------------------------------------------------------------------- attention
 
 
-@hwcore.hookimpl
-def get_attn_backend_cls(
-    selected_backend: str | None,
-    head_size: int,
-    dtype: Any,
-    kv_cache_dtype: str | None,
-    block_size: int | None,
-    use_mla: bool,
-    has_sink: bool,
-    use_sparse: bool,
-) -> str:
-    # Imported here: the selector is only needed once an engine asks, never to detect.
-    from hwcore.attention.selection import select_attention_backend
-
-    return select_attention_backend(
-        CPU_ATTENTION_PRIORITY,
-        selected_backend=selected_backend,
-        head_size=head_size,
-        dtype=dtype,
-        kv_cache_dtype=kv_cache_dtype,
-        block_size=block_size,
-        use_mla=use_mla,
-        has_sink=has_sink,
-        use_sparse=use_sparse,
-    )
-
-
-# ---------------------------------------------------------------------------- memory ops
-
-
-@hwcore.hookimpl
-def insert_blocks_to_device(
-    src_cache: Any, dst_cache: Any, src_block_indices: Any, dst_block_indices: Any
-) -> Any:
-    from hwcore.memory import insert_blocks_to_device as insert
-
-    return insert(src_cache, dst_cache, src_block_indices, dst_block_indices, device_type="cpu")
-
-
-@hwcore.hookimpl
-def swap_out_blocks_to_host(
-    src_cache: Any, dst_cache: Any, src_block_indices: Any, dst_block_indices: Any
-) -> Any:
-    from hwcore.memory import swap_out_blocks_to_host as swap_out
-
-    return swap_out(src_cache, dst_cache, src_block_indices, dst_block_indices, device_type="cpu")
-
-
-@hwcore.hookimpl
-def is_pin_memory_available() -> bool:
-    # vLLM's CPU answer: host and "device" memory are the same RAM, so there is no DMA
-    # transfer for page-locking to speed up.
-    return False
-
-
-@hwcore.hookimpl
-def get_current_memory_usage(device_id: int) -> int:
-    _require_cpu_device(device_id)
-    return read_memory(_PROC).used
+@hookimpl
+def get_attn_backend_priority(request: AttentionRequest, device: DeviceInfo) -> tuple[str, ...]:
+    return CPU_ATTENTION_PRIORITY
 
 
 def _require_cpu_device(device_id: int) -> None:

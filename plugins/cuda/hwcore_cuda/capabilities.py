@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from hwcore.dtypes import dtype_name
-from hwcore.errors import UnsupportedDtypeError
-from hwcore.records import DeviceCapability
+from hwcore.plugin_api import DeviceCapability, UnsupportedDtypeError, dtype_name
 
 AMPERE = DeviceCapability(8, 0)  # first generation with bfloat16
 PASCAL = DeviceCapability(6, 0)  # first generation with fast float16

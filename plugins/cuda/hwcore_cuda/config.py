@@ -23,8 +23,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from hwcore.errors import InvalidConfigError
-from hwcore.records import AttentionBackendSpec, ConfigAdjustment, DeviceCapability, EngineConfig
+from hwcore.plugin_api import (
+    AttentionBackendSpec,
+    ConfigAdjustment,
+    DeviceCapability,
+    EngineConfig,
+    InvalidConfigError,
+)
 from hwcore_cuda.capabilities import bfloat16_message, supported_dtypes
 
 GPU_WORKER = "vllm.v1.worker.gpu_worker.Worker"

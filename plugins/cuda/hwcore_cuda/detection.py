@@ -1,45 +1,110 @@
-"""``detect_platform``'s answer: the CUDA platform's static facts, or why it is absent."""
+"""``detect_platform``'s answer: the CUDA platform's facts, or why it is absent.
+
+A node with mixed GPU models runs at its weakest visible GPU: dtypes and FP8/MX follow the
+lowest compute capability among the devices this process sees.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from hwcore.records import PlatformAbsent, PlatformInfo
-from hwcore_cuda.inventory import Inventory, NoGpu
-from hwcore_cuda.visibility import VARIABLE, Visibility, VisibleDevicesError
+from hwcore.plugin_api import (
+    DeviceCapability,
+    DeviceInfo,
+    PlatformAbsent,
+    PlatformInfo,
+    Visibility,
+    VisibleDevicesError,
+)
+from hwcore_cuda import capabilities, nvml
+from hwcore_cuda.attention import PROVIDER_HINTS
+from hwcore_cuda.inventory import VARIABLE, Inventory, NoGpu
 
 PLATFORM_NAME = "cuda"
 
 
 def describe(found: Inventory | NoGpu, environ: Mapping[str, str]) -> PlatformInfo | PlatformAbsent:
-    """Present when at least one GPU exists and ``CUDA_VISIBLE_DEVICES`` does not hide
-    them all. A value that cannot be mapped still detects the platform (the GPUs are
-    there), so the device queries raise its error instead of a silent fall back to CPU."""
+    """Present when at least one GPU exists and ``CUDA_VISIBLE_DEVICES`` does not hide them
+    all. A value that cannot be mapped still detects the platform (the GPUs are there) but
+    marks it unusable, so resolution stops with the variable's error instead of silently
+    falling back to the CPU."""
     if isinstance(found, NoGpu):
         return PlatformAbsent(found.reason)
     try:
         visibility = found.visible(environ)
     except VisibleDevicesError as error:
-        return _platform_info(found, 0, (f"{VARIABLE} cannot be used: {error}",))
+        return _platform_info(found, (), (f"{VARIABLE} cannot be used",), unusable=str(error))
     if visibility.note is not None:
         return PlatformAbsent(f"{found.evidence}, but {visibility.note}")
-    return _platform_info(found, len(visibility.devices), _visibility_evidence(visibility, environ))
+    devices = visible_devices(found, visibility)
+    return _platform_info(found, devices, _visibility_evidence(visibility, environ))
 
 
-def _platform_info(found: Inventory, visible: int, extra: tuple[str, ...]) -> PlatformInfo:
+def visible_devices(found: Inventory, visibility: Visibility) -> tuple[DeviceInfo, ...]:
+    """One ``DeviceInfo`` per visible GPU or MIG slice, in logical order."""
+    devices = []
+    for device in visibility.devices:
+        gpu = found.gpu(device)
+        details = (("MIG instance of GPU", str(gpu.index)),) if device.sub_uuid else ()
+        devices.append(DeviceInfo(
+            index=device.logical_index,
+            physical_index=device.physical_index,
+            name=gpu.name,
+            uuid=gpu.uuid,
+            capability=gpu.capability,
+            total_memory=gpu.total_memory,
+            # Jetson's iGPU shares host memory; NVML parts that report no memory of their
+            # own (GB10) may too, so there it is unknown.
+            integrated=True if found.source == "tegra" else (
+                None if gpu.total_memory is None else False
+            ),
+            details=details,
+        ))
+    return tuple(devices)
+
+
+def weakest_capability(devices: tuple[DeviceInfo, ...]) -> DeviceCapability | None:
+    known = [device.capability for device in devices if device.capability is not None]
+    return min(known, default=None)
+
+
+def _platform_info(
+    found: Inventory,
+    devices: tuple[DeviceInfo, ...],
+    evidence: tuple[str, ...],
+    unusable: str | None = None,
+) -> PlatformInfo:
+    weakest = weakest_capability(devices)
+    linked = _nvlink_connected(found, devices)
     return PlatformInfo(
         name=PLATFORM_NAME,
         device_name="cuda",
         device_type="cuda",
         dispatch_key="CUDA",
         dist_backend="nccl",
-        device_count=visible,
-        evidence=(found.evidence, *extra),
+        devices=devices,
+        evidence=(found.evidence, *evidence),
         ray_device_key="GPU",
         device_control_env_var=VARIABLE,
         ray_noset_device_env_vars=("RAY_EXPERIMENTAL_NOSET_CUDA_VISIBLE_DEVICES",),
+        supported_dtypes=tuple(capabilities.supported_dtypes(weakest)),
+        supports_fp8=capabilities.supports_fp8(weakest),
+        supports_mx=capabilities.supports_mx(weakest),
+        fully_connected=linked,
+        # vLLM's custom all-reduce needs peer-to-peer NVLink between every pair of ranks.
+        custom_allreduce=linked is True,
+        backend_hints=tuple(PROVIDER_HINTS.items()),
+        unusable_reason=unusable,
         details=_details(found),
     )
+
+
+def _nvlink_connected(found: Inventory, devices: tuple[DeviceInfo, ...]) -> bool | None:
+    """NVLink between every pair of visible GPUs; ``None`` for one GPU, or without NVML."""
+    physical = sorted({device.physical_index for device in devices})
+    if found.source != "nvml" or len(physical) < 2:
+        return None
+    return nvml.nvlink_fully_connected(physical)
 
 
 def _visibility_evidence(visibility: Visibility, environ: Mapping[str, str]) -> tuple[str, ...]:

@@ -1,26 +1,26 @@
 """The node's GPUs, from NVML or (on Jetson) the filesystem, and the ones this process sees.
 
 ``probe`` reads the hardware once per detection; ``visible`` applies
-``CUDA_VISIBLE_DEVICES`` on every call, because the variable may change after detection
-(Ray sets it per worker) and mapping it is a pure, cheap function.
+``CUDA_VISIBLE_DEVICES`` with the core's visibility mapping (integers, ``GPU-<uuid>``
+prefixes and ``MIG-<uuid>`` slices).
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from hwcore.records import DeviceCapability
-from hwcore_cuda import nvml, tegra
-from hwcore_cuda.visibility import (
-    VARIABLE,
+from hwcore.plugin_api import (
+    DeviceCapability,
     PhysicalDevice,
     Visibility,
     VisibleDevice,
     map_visible_devices,
 )
+from hwcore_cuda import nvml, tegra
+
+VARIABLE = "CUDA_VISIBLE_DEVICES"
 
 
 @dataclass(frozen=True)
@@ -45,22 +45,24 @@ class Inventory:
     driver_version: str | None = None
     cuda_driver_version: int | None = None
 
-    def visible(self, environ: Mapping[str, str] | None = None) -> Visibility:
+    def visible(self, environ: Mapping[str, str]) -> Visibility:
         """The GPUs ``CUDA_VISIBLE_DEVICES`` lets this process see, in logical order.
 
         Raises ``VisibleDevicesError`` when the variable cannot be mapped.
         """
-        value = (os.environ if environ is None else environ).get(VARIABLE)
         physical = [PhysicalDevice(g.index, g.uuid or "", _mig_uuids(g)) for g in self.gpus]
-        return map_visible_devices(value, physical)
+        return map_visible_devices(
+            VARIABLE, environ.get(VARIABLE), physical, uuid_prefixes=("GPU-",),
+            sub_uuid_prefix="MIG-", listing_hint="`nvidia-smi -L`",
+        )
 
     def gpu(self, device: VisibleDevice) -> Gpu:
         """The facts of a visible device; a MIG slice reports its own UUID and memory."""
         gpu = self.gpus[device.physical_index]
-        if device.mig_uuid is None:
+        if device.sub_uuid is None:
             return gpu
-        memory = next(m.total_memory for m in gpu.mig_instances if m.uuid == device.mig_uuid)
-        return Gpu(gpu.index, gpu.name, device.mig_uuid, gpu.capability, memory)
+        memory = next(m.total_memory for m in gpu.mig_instances if m.uuid == device.sub_uuid)
+        return Gpu(gpu.index, gpu.name, device.sub_uuid, gpu.capability, memory)
 
 
 @dataclass(frozen=True)

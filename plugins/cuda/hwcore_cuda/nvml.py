@@ -180,3 +180,28 @@ def _unavailable(error: Exception) -> NvmlUnavailable:
 def _text(value: object) -> str:
     # Bindings before 11.515 returned bytes.
     return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def free_memory(physical_index: int, mig_uuid: str | None = None) -> int | None:
+    """Free bytes on GPU ``physical_index`` (or its MIG slice ``mig_uuid``) as NVML reports
+    them now, without a CUDA context; ``None`` when NVML cannot tell."""
+    pynvml = _import_pynvml()
+    if isinstance(pynvml, NvmlUnavailable):
+        return None
+    try:
+        with _nvml_session(pynvml):
+            handle = pynvml.nvmlDeviceGetHandleByIndex(physical_index)
+            if mig_uuid is not None:
+                handle = _mig_handle(pynvml, handle, mig_uuid)
+            memory = _optional(pynvml, pynvml.nvmlDeviceGetMemoryInfo, handle)
+            return None if memory is None else int(memory.free)
+    except pynvml.NVMLError:
+        return None
+
+
+def _mig_handle(pynvml: ModuleType, handle: Any, mig_uuid: str) -> Any:
+    for slot in range(pynvml.nvmlDeviceGetMaxMigDeviceCount(handle)):
+        mig = _optional(pynvml, pynvml.nvmlDeviceGetMigDeviceHandleByIndex, handle, slot)
+        if mig is not None and _text(pynvml.nvmlDeviceGetUUID(mig)).lower() == mig_uuid.lower():
+            return mig
+    raise pynvml.NVMLError(pynvml.NVML_ERROR_NOT_FOUND)

@@ -66,10 +66,9 @@ def fake_nvml_env() -> Callable[[str], dict[str, str]]:
 
 @pytest.fixture(autouse=True)
 def clean_cuda_state(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
-    """No visibility variables, no remembered inventory, an empty Tegra root."""
+    """No visibility variables, an empty Tegra root."""
     monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
     monkeypatch.delenv("CUDA_DEVICE_ORDER", raising=False)
-    monkeypatch.setattr(hwcore_cuda.plugin._Found, "inventory", None)
     monkeypatch.setattr(hwcore_cuda.plugin, "TEGRA_ROOT", tmp_path / "empty-root")
     yield
     hwcore.reset()
@@ -109,7 +108,8 @@ def cuda_platform(fake_nvml: Callable[..., object]) -> Callable[..., hwcore.Plat
     def start(node: object = "8xH100", *plugins: tuple[str, object]) -> hwcore.Platform:
         fake_nvml(node)
         candidates = [cuda_candidate(), *(general_candidate(n, p) for n, p in plugins)]
-        install_host(Host(discover=lambda: candidates, environ={}))
+        # The host reads the process environment, as the test set it up.
+        install_host(Host(discover=lambda: candidates, environ=os.environ))
         return hwcore.current_platform()
 
     return start

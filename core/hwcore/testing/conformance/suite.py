@@ -23,8 +23,15 @@ from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
 import pytest
 
 from hwcore.errors import HwcoreError, InvalidConfigError
+from hwcore.hookspecs import PLATFORM_ARGUMENT
 from hwcore.host import HostPluginManager
-from hwcore.records import CacheConfig, EngineConfig, PlatformAbsent, PlatformInfo
+from hwcore.records import (
+    AttentionRequest,
+    CacheConfig,
+    EngineConfig,
+    PlatformAbsent,
+    PlatformInfo,
+)
 from hwcore.testing.conformance import (
     attention_checks,
     config_checks,
@@ -104,8 +111,9 @@ class PlatformConformance:
     def conformance_host(
         self, conformance_target: PluginUnderTest, conformance_info: PlatformInfo
     ) -> Iterator[IsolatedHost]:
-        """A process-wide host that holds only this plugin, resolved."""
-        with IsolatedHost() as host:
+        """A process-wide host that holds only this plugin, resolved, reading the process
+        environment as the test set it up (``hardware_environ`` included)."""
+        with IsolatedHost(environ=os.environ) as host:
             host.add_candidates([conformance_target.candidate])
             try:
                 host.host.resolve()
@@ -252,17 +260,20 @@ class PlatformConformance:
                 f"name must be the entry-point name {conformance_target.name!r}"
             )
 
-    def test_device_queries_answer_for_every_device(self, conformance_platform: Platform) -> None:
-        count = conformance_platform.get_device_count()
-        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
-            fail(f"get_device_count returned {count!r}; return the number of visible devices")
-        for index in range(count):
-            name = conformance_platform.get_device_name(index)
-            if not name.strip():
-                fail(
-                    f"get_device_name({index}) returned {name!r}; return the device's marketing "
-                    "name"
-                )
+    def test_devices_are_reported(self, conformance_info: PlatformInfo) -> None:
+        if conformance_info.unusable_reason is not None:
+            pytest.skip(
+                f"the platform is present but unusable as configured: "
+                f"{conformance_info.unusable_reason}"
+            )
+        if not conformance_info.devices:
+            fail(
+                "detect_platform reported the hardware present with no visible device; return "
+                "PlatformAbsent(reason) when the visibility variable hides every device"
+            )
+        for device in conformance_info.devices:
+            if not device.name.strip():
+                fail(f"device {device.index} has an empty name; report its marketing name")
 
     def test_supported_dtypes_are_accepted(self, conformance_platform: Platform) -> None:
         dtypes = conformance_platform.supported_dtypes
@@ -285,17 +296,20 @@ class PlatformConformance:
     def test_check_and_update_config_reports_adjustments(
         self, conformance_target: PluginUnderTest, conformance_host: IsolatedHost
     ) -> None:
-        impls = [
-            impl
-            for impl in conformance_host.plugin_manager.hook.check_and_update_config.get_hookimpls()
-            if impl.plugin_name == conformance_target.name
-        ]
-        if not impls:
+        pm = conformance_host.plugin_manager
+        plugin = pm.get_plugin(conformance_target.name)
+        if not any(
+            impl.plugin is plugin for impl in pm.hook.check_and_update_config.get_hookimpls()
+        ):
             pytest.skip(f"{conformance_target.label} does not implement check_and_update_config")
-        function = impls[0].function
+
+        def check(config: EngineConfig) -> object:
+            answers = pm.call_one("check_and_update_config", plugin, config=config)
+            return answers[0] if answers else None
+
         for config in (EngineConfig(), EngineConfig(cache=CacheConfig(block_size=16))):
             try:
-                problem = config_checks.config_problem(lambda c: function(config=c), config)
+                problem = config_checks.config_problem(check, config)
             except InvalidConfigError:
                 continue  # refusing a config it cannot run is a valid answer
             if problem is not None:
@@ -304,21 +318,18 @@ class PlatformConformance:
     # ---------------------------------------------------------------- attention
 
     def test_attention_backend_records_are_valid(
-        self, conformance_manager: HostPluginManager
+        self, conformance_target: PluginUnderTest, request: pytest.FixtureRequest
     ) -> None:
-        items = attention_checks.flatten_registrations(
-            conformance_manager.hook.register_attention_backends()
-        )
-        problems = attention_checks.record_problems(items)
+        registered = self._registrations(conformance_target, request)
+        problems = attention_checks.record_problems(registered)
         if problems:
             fail("\n".join(problems))
 
-    def test_attention_backend_classes_import(self, conformance_manager: HostPluginManager) -> None:
-        specs = attention_checks.flatten_registrations(
-            conformance_manager.hook.register_attention_backends()
-        )
+    def test_attention_backend_classes_import(
+        self, conformance_target: PluginUnderTest, request: pytest.FixtureRequest
+    ) -> None:
         problems = []
-        for spec in specs:
+        for spec in self._registrations(conformance_target, request):
             if attention_checks.missing_packages(spec):  # type: ignore[arg-type]
                 continue  # its class may import only where its packages are installed
             problem = attention_checks.class_path_problem(spec)  # type: ignore[arg-type]
@@ -326,6 +337,25 @@ class PlatformConformance:
                 problems.append(problem)
         if problems:
             fail("\n".join(problems))
+
+    def _registrations(
+        self, target: PluginUnderTest, request: pytest.FixtureRequest
+    ) -> list[object]:
+        """What the plugin registers, asked on a manager holding only the plugin; when its
+        hookimpl takes ``platform``, on an activated host (which needs the hardware)."""
+        manager: HostPluginManager = request.getfixturevalue("conformance_manager")
+        impls = [
+            impl
+            for impl in manager.hook.register_attention_backends.get_hookimpls()
+            if PLATFORM_ARGUMENT in impl.argnames
+        ]
+        if impls:
+            host: IsolatedHost = request.getfixturevalue("conformance_host")
+            manager = host.plugin_manager
+        plugin = manager.get_plugin(target.name)
+        return attention_checks.flatten_registrations(
+            manager.call_one("register_attention_backends", plugin)
+        )
 
     def test_default_attention_request_gets_a_registered_backend(
         self, conformance_host: IsolatedHost, conformance_platform: Platform
@@ -337,19 +367,26 @@ class PlatformConformance:
         )
         class_paths = {getattr(spec, "class_path", None) for spec in registered}
         dtype = conformance_platform.supported_dtypes[0]
-        chosen = conformance_platform.get_attn_backend_cls(None, self.default_head_size, dtype)
-        request = f"get_attn_backend_cls(None, head_size={self.default_head_size}, dtype={dtype!r})"
+        attention_request = AttentionRequest(head_size=self.default_head_size, dtype=dtype)
+        priority = conformance_platform.get_attn_backend_priority(attention_request)
+        if not priority:
+            fail(
+                f"get_attn_backend_priority({attention_request!r}) returned no backend; list "
+                "the backends to try, best first"
+            )
+        chosen = conformance_platform.get_attn_backend_cls(None, attention_request)
+        described = f"get_attn_backend_cls(None, {attention_request.describe()})"
         if chosen not in class_paths:
             fail(
-                f"{request} returned {chosen!r}, which no registered AttentionBackendSpec has as "
-                "class_path"
+                f"{described} returned {chosen!r}, which no registered AttentionBackendSpec has "
+                "as class_path"
             )
         try:
             load_backend_class(chosen)
         except Exception as error:  # the chosen class must be runnable, whatever breaks it
             fail(
-                f"{request} returned {chosen!r}, which does not import: {type(error).__name__}: "
-                f"{error}"
+                f"{described} returned {chosen!r}, which does not import: "
+                f"{type(error).__name__}: {error}"
             )
 
     # ---------------------------------------------------------------- memory ops
@@ -419,7 +456,9 @@ def _detect_with_changes(
     so a plugin that sets a variable cannot hide it from the test that looks for it."""
     before = dict(os.environ)
     try:
-        answer: PlatformInfo | PlatformAbsent | None = manager.hook.detect_platform()
+        answer: PlatformInfo | PlatformAbsent | None = manager.hook.detect_platform(
+            environ=dict(os.environ)
+        )
     except Exception as error:  # raising is the defect being reported
         fail(
             f"detect_platform raised {type(error).__name__}: {error}; when the hardware is "

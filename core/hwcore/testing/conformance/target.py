@@ -81,7 +81,7 @@ def _from_entry_point(name: str) -> PluginUnderTest:
         )
     entry_point = found[0]
     try:
-        plugin = entry_point.load()
+        loaded = entry_point.load()
     except Exception as error:  # a plugin may raise anything on import
         raise TargetError(
             f"importing {entry_point.value} raised {type(error).__name__}: {error}"
@@ -95,9 +95,11 @@ def _from_entry_point(name: str) -> PluginUnderTest:
         if distribution is None
         else distribution.metadata["Name"],
         version="?" if distribution is None else distribution.version,
-        load=lambda: plugin,
+        load=lambda: loaded,
     )
     module_name, _, attribute = entry_point.value.partition(":")
+    # hwcore makes one instance of a class plugin per host; the suite's checks use one.
+    plugin = loaded() if isinstance(loaded, type) else loaded
     return PluginUnderTest(name, plugin, candidate, module_name.strip(), attribute.strip() or None)
 
 

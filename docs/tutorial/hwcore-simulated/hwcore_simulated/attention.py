@@ -7,7 +7,7 @@ engine loads the class path that ``get_attn_backend_cls`` returned.
 
 from __future__ import annotations
 
-from hwcore.records import AttentionBackendSpec
+from hwcore.plugin_api import AttentionBackendSpec
 
 SIMULATED_PAGED = AttentionBackendSpec(
     name="SIMULATED_PAGED",

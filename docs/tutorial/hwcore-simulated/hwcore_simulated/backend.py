@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from hwcore.attention.torch_sdpa import TorchSDPABackend
+from hwcore.plugin_api import TorchSDPABackend
 
 
 class SimulatedPagedAttention(TorchSDPABackend):

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from hwcore.errors import InvalidConfigError
-from hwcore.records import ConfigAdjustment, EngineConfig
+from hwcore.plugin_api import ConfigAdjustment, EngineConfig, InvalidConfigError
 
 BLOCK_SIZE = 16
 

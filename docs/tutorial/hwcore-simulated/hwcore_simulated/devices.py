@@ -39,15 +39,10 @@ def read_devices(environ: Mapping[str, str]) -> SimulatedDevices | None:
     return SimulatedDevices(count=count, memory_bytes=memory_gib * 1024**3)
 
 
-def visible_indices(environ: Mapping[str, str], count: int) -> list[int]:
-    """The physical indices visible to this process, in logical order
-    (``HWCORE_SIMULATED_VISIBLE_DEVICES=1,0``; unset: all of them)."""
-    raw = environ.get(VISIBLE_VARIABLE)
-    if raw is None:
-        return list(range(count))
-    if not raw.strip():
-        return []
-    return [_whole_number(VISIBLE_VARIABLE, part.strip(), 0, count - 1) for part in raw.split(",")]
+def uuid_of(index: int) -> str:
+    """Device ``index``'s UUID: stable, so ``HWCORE_SIMULATED_VISIBLE_DEVICES=SIM-00000001``
+    names one device the way ``CUDA_VISIBLE_DEVICES=GPU-...`` does."""
+    return f"SIM-{index:08d}"
 
 
 def _whole_number(variable: str, raw: str, lowest: int, highest: int) -> int:

@@ -12,7 +12,8 @@ DEVICE_TYPE = "cpu"  # the torch device that holds simulated device memory
 
 
 def insert_blocks(src_cache: Any, dst_cache: Any, src_indices: Any, dst_indices: Any) -> Any:
-    from hwcore.memory import insert_blocks_to_device
+    # Imported here: the copy code is needed once an engine copies, never to detect.
+    from hwcore.plugin_api import insert_blocks_to_device
 
     return insert_blocks_to_device(
         src_cache, dst_cache, src_indices, dst_indices, device_type=DEVICE_TYPE
@@ -20,7 +21,7 @@ def insert_blocks(src_cache: Any, dst_cache: Any, src_indices: Any, dst_indices:
 
 
 def swap_out_blocks(src_cache: Any, dst_cache: Any, src_indices: Any, dst_indices: Any) -> Any:
-    from hwcore.memory import swap_out_blocks_to_host
+    from hwcore.plugin_api import swap_out_blocks_to_host
 
     return swap_out_blocks_to_host(
         src_cache, dst_cache, src_indices, dst_indices, device_type=DEVICE_TYPE
