@@ -123,6 +123,7 @@ class HwcoreWorker:
         """Form the group through the platform's stateless process group and build the
         platform's communicator over it; return the communicator's description."""
         from hwcore.distributed.process_group import HOST_BACKEND
+        from hwcore.distributed.worker import worker_device
 
         context = self.context
         assert context.platform is not None, "resolve() runs first"
@@ -138,9 +139,9 @@ class HwcoreWorker:
         )
         context.communicator = _communicator_class(context.platform)(
             cpu_group=context.cpu_group,
+            device=worker_device(context.platform),
             device_group=context.device_group,
             unique_name=name,
-            platform=context.platform,
         )
         return repr(context.communicator)
 
@@ -358,18 +359,19 @@ def _client_store(host: str, port: int, context: WorkerContext, timeout: datetim
 def _group(
     store: Any, prefix: str, backend: str, context: WorkerContext, timeout: datetime.timedelta
 ) -> Any:
+    """Through the platform's hook, so a platform that builds its own backend is used."""
     from torch.distributed import PrefixStore
 
-    from hwcore.distributed.process_group import stateless_init_device_torch_dist_pg
-
     assert context.platform is not None
-    return stateless_init_device_torch_dist_pg(
-        backend, PrefixStore(prefix, store), context.rank, context.world_size, timeout,
-        context.platform.info,
+    return context.platform.stateless_init_device_torch_dist_pg(
+        backend, PrefixStore(prefix, store), context.rank, context.world_size, timeout
     )
 
 
 def _communicator_class(platform: Platform) -> type[DeviceCommunicator]:
-    from hwcore.distributed.communicator import DeviceCommunicator
+    """The class the platform names in ``device_communicator_cls``."""
+    import importlib
 
-    return DeviceCommunicator
+    module, _, name = platform.get_device_communicator_cls().rpartition(".")
+    communicator: type[DeviceCommunicator] = getattr(importlib.import_module(module), name)
+    return communicator

@@ -3,14 +3,16 @@
 Ray (or a launcher such as torchrun with a visibility variable per process) gives each worker
 its device by setting the platform's visibility variable (``CUDA_VISIBLE_DEVICES=3``) before
 the worker starts. The platform's detection, which runs in the worker's own process, maps
-that value onto the node's devices with the same visibility functions the backends use, so
-logical device 0 carries the physical index of the device the worker was given. Nothing here
-re-reads the variable to decide: the platform's records are the answer.
+that value onto the node's devices with the visibility functions the backends share
+(``hwcore.plugin_api.map_visible_devices``), so logical device 0's ``DeviceInfo`` carries the
+physical index of the device the worker was given. Nothing here re-reads the variable to
+decide: the platform's records are the answer.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -80,7 +82,7 @@ def worker_view(platform: Platform | None = None) -> WorkerView:
         platform=platform.name,
         device_type=platform.device_type,
         visibility_variable=variable,
-        visibility_value=os.environ.get(variable) if variable else None,
+        visibility_value=platform.environ.get(variable) if variable else None,
         devices=tuple(platform.devices()),
         pid=os.getpid(),
     )
@@ -95,13 +97,13 @@ def worker_device(platform: Platform | None = None, local_rank: int | None = Non
     platform = _active(platform)
     if platform.device_type == "cpu":
         return torch.device("cpu")
-    index = _local_rank() if local_rank is None else local_rank
+    index = _local_rank(platform.environ) if local_rank is None else local_rank
     count = platform.info.device_count
     if not 0 <= index < count:
         source = (
             f"local_rank={local_rank}"
             if local_rank is not None
-            else f"{LOCAL_RANK_VARIABLE}={os.environ.get(LOCAL_RANK_VARIABLE)!r}"
+            else f"{LOCAL_RANK_VARIABLE}={platform.environ.get(LOCAL_RANK_VARIABLE)!r}"
         )
         raise PlacementError(
             f"{source} names no device of this worker: {worker_view(platform).describe()}; "
@@ -112,8 +114,8 @@ def worker_device(platform: Platform | None = None, local_rank: int | None = Non
     return torch.device(platform.device_type, index)
 
 
-def _local_rank() -> int:
-    value = os.environ.get(LOCAL_RANK_VARIABLE)
+def _local_rank(environ: Mapping[str, str]) -> int:
+    value = environ.get(LOCAL_RANK_VARIABLE)
     if value is None:
         return 0
     if not value.strip().isdigit():

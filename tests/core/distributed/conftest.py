@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from hwcore.records import PlatformInfo
+from hwcore.records import DeviceInfo, PlatformInfo
 
 HERE = Path(__file__).parent
 FAKE_NVML_DIR = HERE.parents[1] / "plugins" / "cuda" / "fake_nvml"
@@ -37,7 +37,7 @@ def make_platform_info(**facts: Any) -> PlatformInfo:
         "device_type": "cpu",
         "dispatch_key": "CPU",
         "dist_backend": "gloo",
-        "device_count": 1,
+        "devices": (DeviceInfo(index=0, physical_index=0, name="test device"),),
         "evidence": ("test facts",),
     }
     values.update(facts)
@@ -64,6 +64,7 @@ class Spawned:
     def __init__(self) -> None:
         self.context = multiprocessing.get_context("spawn")
         self.processes: list[Any] = []
+        self.killed: list[Any] = []
 
     def start(self, target: Callable[..., None], *args_per_rank: tuple[Any, ...]) -> list[Any]:
         started = [self.context.Process(target=target, args=args) for args in args_per_rank]
@@ -86,13 +87,21 @@ class Spawned:
                 continue
             except queue.Empty:
                 pass
-            crashed = [p.exitcode for p in self.processes if p.exitcode not in (None, 0)]
+            crashed = [
+                p for p in self.processes if p.exitcode not in (None, 0) and p not in self.killed
+            ]
             if crashed or time.monotonic() > deadline:
                 pytest.fail(
                     f"{len(reports)} of {count} report(s) within {timeout_s:g} s; exit codes "
                     f"{[p.exitcode for p in self.processes]} (see the children's stderr)"
                 )
         return reports
+
+    def kill(self, process: Any) -> None:
+        """Kill ``process`` (SIGKILL) on purpose and wait for it to go."""
+        self.killed.append(process)
+        process.kill()
+        process.join(10)
 
     def stop(self) -> None:
         for process in self.processes:
@@ -126,30 +135,26 @@ def cpu_platform() -> Iterator[Any]:
 
 
 @pytest.fixture
-def h100_node(monkeypatch: pytest.MonkeyPatch) -> Callable[..., Any]:
-    """``h100_node(visible=None)``: the real hwcore-cuda platform on a fake 8xH100 node,
-    with ``CUDA_VISIBLE_DEVICES`` set to ``visible`` (unset for ``None``)."""
+def h100_node(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., Any]]:
+    """``h100_node(visible=None, **environ)``: the real hwcore-cuda platform on a fake
+    8xH100 node, its host's ``CUDA_VISIBLE_DEVICES`` set to ``visible`` (unset for
+    ``None``) and its other variables to ``environ``."""
     import pynvml
 
     import hwcore_cuda.plugin
     from hwcore.testing import IsolatedHost
 
-    monkeypatch.setattr(hwcore_cuda.plugin._Found, "inventory", None)
     load_fake_nvml().node("8xH100").install(pynvml, monkeypatch.setattr)
     hosts: list[Any] = []
 
-    def start(visible: str | None = None) -> Any:
-        environ = {} if visible is None else {"CUDA_VISIBLE_DEVICES": visible}
-        if visible is None:
-            monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
-        else:
-            monkeypatch.setenv("CUDA_VISIBLE_DEVICES", visible)
-        host = IsolatedHost(environ).install()
-        hosts.append(host)
+    def start(visible: str | None = None, **environ: str) -> Any:
+        if visible is not None:
+            environ["CUDA_VISIBLE_DEVICES"] = visible
+        host = IsolatedHost(environ)
+        hosts.append(host.install())
         host.add_platform(hwcore_cuda.plugin, "cuda")
         return host.platform()
 
     yield start
-    for host in hosts:
+    for host in reversed(hosts):
         host.uninstall()
-    hwcore_cuda.plugin._Found.inventory = None

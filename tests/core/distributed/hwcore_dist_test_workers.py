@@ -2,8 +2,8 @@
 
 Spawned children import this module by name (the conftest puts its folder on ``sys.path``,
 which multiprocessing hands to the children), so it holds no test functions of its own.
-Each target joins a gloo group through ``stateless_init_device_torch_dist_pg`` on the cpu
-platform, works through the core communicator, and reports what it saw on a queue.
+Each target joins a gloo group through the ``stateless_init_device_torch_dist_pg`` hook of
+the cpu platform, works through the core communicator, and reports what it saw on a queue.
 """
 
 from __future__ import annotations
@@ -21,13 +21,14 @@ def join(rank: int, port: int, timeout_s: float) -> Any:
     from torch.distributed import PrefixStore, TCPStore
 
     import hwcore
-    from hwcore.distributed import DeviceCommunicator, stateless_init_device_torch_dist_pg
+    from hwcore.distributed import DeviceCommunicator
 
     timeout = datetime.timedelta(seconds=timeout_s)
     store = TCPStore("127.0.0.1", port, SIZE, is_master=False, timeout=timeout)
     platform = hwcore.current_platform()
-    group = stateless_init_device_torch_dist_pg(
-        "gloo", PrefixStore("test", store), rank, SIZE, timeout, platform.info
+    # Through the hook, as an engine calls it: the core default builds the group.
+    group = platform.stateless_init_device_torch_dist_pg(
+        "gloo", PrefixStore("test", store), rank, SIZE, timeout
     )
     return DeviceCommunicator(group, unique_name="test", platform=platform), group
 

@@ -65,8 +65,7 @@ def test_two_processes_run_every_collective_through_the_communicator(gloo_pair):
 
 def test_a_killed_peer_makes_the_other_rank_fail_clearly_within_the_timeout(gloo_pair):
     assert gloo_pair.ready == [("ready", 0), ("ready", 1)]
-    gloo_pair.processes[1].kill()
-    gloo_pair.processes[1].join(10)
+    gloo_pair.spawned.kill(gloo_pair.processes[1])
     gloo_pair.peer_killed.set()
     [report] = gloo_pair.spawned.collect(gloo_pair.results, 1)
 
@@ -188,3 +187,22 @@ def test_the_class_path_imports_without_torch():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.split() == ["DeviceCommunicator", "False", "False"]
+
+
+def load_class(path):
+    import importlib
+
+    module, _, name = path.rpartition(".")
+    return getattr(importlib.import_module(module), name)
+
+
+def test_the_cpu_platform_names_the_core_communicator(cpu_platform):
+    path = cpu_platform.get_device_communicator_cls()
+    assert path == "hwcore.distributed.DeviceCommunicator"
+    assert load_class(path) is DeviceCommunicator
+
+
+def test_the_cuda_platform_names_a_communicator_class_that_imports(h100_node):
+    path = h100_node().get_device_communicator_cls()
+    assert path == "hwcore.distributed.DeviceCommunicator"
+    assert load_class(path) is DeviceCommunicator

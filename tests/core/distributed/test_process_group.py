@@ -9,6 +9,7 @@ import re
 
 import pytest
 
+import hwcore
 from hwcore.distributed import (
     BackendUnavailableError,
     InvalidProcessGroupError,
@@ -131,3 +132,27 @@ def test_a_gloo_group_is_built_without_touching_the_default_group(loopback_gloo)
         assert tensor.tolist() == [1.0, 1.0, 1.0]
     finally:
         group.shutdown()
+
+
+def test_the_hooks_core_default_builds_the_group_on_the_cpu_platform(cpu_platform, loopback_gloo):
+    import torch.distributed as dist
+
+    store = dist.PrefixStore("hook", dist.HashStore())
+    group = cpu_platform.stateless_init_device_torch_dist_pg("gloo", store, 0, 1, MINUTE)
+    try:
+        assert (group.rank(), group.size(), group.name()) == (0, 1, "gloo")
+    finally:
+        group.shutdown()
+
+
+def test_the_hook_refuses_bad_arguments_on_the_cuda_platform(h100_node):
+    h100_node()
+    pm = hwcore.get_plugin_manager()
+    message = (
+        "backend 'xccl' cannot run on platform 'cuda': it runs 'gloo' and 'nccl'; pass one of "
+        "those (dist_backend 'nccl' for device tensors)"
+    )
+    with pytest.raises(InvalidProcessGroupError, match=re.escape(message) + "$"):
+        pm.hook.stateless_init_device_torch_dist_pg(
+            backend="xccl", prefix_store=None, group_rank=0, group_size=2, timeout=MINUTE
+        )

@@ -146,11 +146,10 @@ def test_each_worker_on_a_fake_h100_node_sees_exactly_the_gpu_ray_gave_it(ray_cl
 
 
 @pytest.fixture
-def simulated_platform(monkeypatch):
+def simulated_platform():
     import hwcore_simulated.plugin
 
-    monkeypatch.setenv("HWCORE_SIMULATED_DEVICES", "2")
-    with IsolatedHost() as host:
+    with IsolatedHost({"HWCORE_SIMULATED_DEVICES": "2"}) as host:
         host.add_platform(hwcore_simulated.plugin, "simulated")
         yield host.platform()
 

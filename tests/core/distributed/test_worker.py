@@ -11,10 +11,9 @@ import pytest
 from hwcore.distributed import PlacementError, worker_device, worker_view
 
 
-def test_a_cpu_worker_sees_the_host_as_its_one_device(cpu_platform, monkeypatch):
+def test_a_cpu_worker_sees_the_host_as_its_one_device(cpu_platform):
     import torch
 
-    monkeypatch.delenv("CPU_VISIBLE_MEMORY_NODES", raising=False)
     view = worker_view(cpu_platform)
     assert (view.platform, view.device_type, view.pid) == ("cpu", "cpu", os.getpid())
     assert view.describe() == "cpu sees 1 device: logical 0 = physical 0 (CPU_VISIBLE_MEMORY_NODES unset)"
@@ -32,18 +31,16 @@ def test_a_worker_given_gpu_3_maps_logical_0_to_physical_3(h100_node):
     assert worker_device(platform) == torch.device("cuda", 0)
 
 
-def test_a_launcher_that_shows_every_gpu_picks_one_by_local_rank(h100_node, monkeypatch):
+def test_a_launcher_that_shows_every_gpu_picks_one_by_local_rank(h100_node):
     import torch
 
-    platform = h100_node("6,7")
-    monkeypatch.setenv("LOCAL_RANK", "1")
+    platform = h100_node("6,7", LOCAL_RANK="1")
     assert worker_device(platform) == torch.device("cuda", 1)
     assert worker_view(platform).physical_index(1) == 7
 
 
-def test_a_local_rank_past_the_visible_devices_is_refused(h100_node, monkeypatch):
-    platform = h100_node("3")
-    monkeypatch.setenv("LOCAL_RANK", "1")
+def test_a_local_rank_past_the_visible_devices_is_refused(h100_node):
+    platform = h100_node("3", LOCAL_RANK="1")
     message = (
         "LOCAL_RANK='1' names no device of this worker: cuda sees 1 device: logical 0 = "
         "physical 3 (CUDA_VISIBLE_DEVICES='3'); give each worker its own device through "
@@ -53,9 +50,8 @@ def test_a_local_rank_past_the_visible_devices_is_refused(h100_node, monkeypatch
         worker_device(platform)
 
 
-def test_a_local_rank_that_is_not_a_number_is_refused(h100_node, monkeypatch):
-    platform = h100_node("3")
-    monkeypatch.setenv("LOCAL_RANK", "first")
+def test_a_local_rank_that_is_not_a_number_is_refused(h100_node):
+    platform = h100_node("3", LOCAL_RANK="first")
     message = (
         "LOCAL_RANK='first' is not a rank on this node: set it to a non-negative integer "
         "(torchrun does) or unset it"
