@@ -96,7 +96,8 @@ def bench_all_reduce(quick: bool) -> dict[str, Any]:
 
 
 def report_all_reduce(timings: dict[int, dict[str, Timing]]) -> dict[str, Any]:
-    print("all-reduce, 2 ranks, gloo on loopback (rank 0's medians; ratio = raw / communicator time)")
+    print("all-reduce, 2 ranks, gloo on loopback "
+          "(rank 0's medians; ratio = raw / communicator time)")
     print(f"  {'size':>9}  {'communicator':>14}  {'raw':>14}  {'ratio':>6}")
     rows = {}
     for size, pair in timings.items():

@@ -192,7 +192,9 @@ class DeviceCommunicator:
         try:
             # irecv, not recv: recv translates the source back to a global rank, which a
             # stateless group does not have.
-            dist.irecv(tensor, group=self.device_group, group_src=src).wait()
+            work = dist.irecv(tensor, group=self.device_group, group_src=src)
+            if work is not None:  # None only for a rank outside the group
+                work.wait()
         except RuntimeError as error:
             raise self._failed("recv", error) from error
         return tensor

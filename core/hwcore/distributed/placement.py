@@ -132,7 +132,9 @@ def _visibility_setter(key: str | None, variable: str | None, platform: str) -> 
     return "hwcore"
 
 
-def _worker_env(platform_info: PlatformInfo, environ: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+def _worker_env(
+    platform_info: PlatformInfo, environ: Mapping[str, str]
+) -> tuple[tuple[str, str], ...]:
     """Every worker resolves the driver's platform: a worker on a node without that hardware
     then fails loudly instead of falling back to the CPU."""
     copied = [PLUGINS_VARIABLE, *platform_info.additional_env_vars]

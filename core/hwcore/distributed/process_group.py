@@ -193,12 +193,14 @@ def _new_backend(
             prefix_store, group_rank, group_size, timeout=timeout
         )
     if name == "nccl":
-        options = distributed_c10d.ProcessGroupNCCL.Options()
-        options._timeout = timeout
-        return distributed_c10d.ProcessGroupNCCL(prefix_store, group_rank, group_size, options)
-    options = distributed_c10d.ProcessGroupXCCL.Options()
-    options._timeout = timeout
-    return distributed_c10d.ProcessGroupXCCL(prefix_store, group_rank, group_size, options)
+        nccl_options = distributed_c10d.ProcessGroupNCCL.Options()
+        nccl_options._timeout = timeout
+        return distributed_c10d.ProcessGroupNCCL(
+            prefix_store, group_rank, group_size, nccl_options
+        )
+    xccl_options = distributed_c10d.ProcessGroupXCCL.Options()
+    xccl_options._timeout = timeout
+    return distributed_c10d.ProcessGroupXCCL(prefix_store, group_rank, group_size, xccl_options)
 
 
 def _is_int(value: object) -> bool:

@@ -105,7 +105,8 @@ class HwcoreWorker:
 
     def open_store(self, host: str, timeout_s: float) -> int:
         """Start the group's ``TCPStore`` here (worker 0) on a free port; return the port."""
-        from torch.distributed import TCPStore
+        # torch.distributed re-exports TCPStore without declaring it (no __all__ entry).
+        from torch.distributed import TCPStore  # type: ignore[attr-defined]
 
         self.context.store = TCPStore(
             host,
@@ -128,8 +129,9 @@ class HwcoreWorker:
         context = self.context
         assert context.platform is not None, "resolve() runs first"
         timeout = datetime.timedelta(seconds=timeout_s)
-        store = context.store if context.store is not None else _client_store(host, port, context, timeout)
-        context.store = store
+        if context.store is None:
+            context.store = _client_store(host, port, context, timeout)
+        store = context.store
         device_backend = backend or context.platform.dist_backend
         context.cpu_group = _group(store, f"{name}/{HOST_BACKEND}", HOST_BACKEND, context, timeout)
         context.device_group = (
@@ -171,12 +173,19 @@ class WorkerGroup:
         return self
 
     def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
     ) -> None:
         self.shutdown()
 
     def execute(
-        self, function: Callable[..., Any], *args: Any, timeout_s: float | None = None, **kwargs: Any
+        self,
+        function: Callable[..., Any],
+        *args: Any,
+        timeout_s: float | None = None,
+        **kwargs: Any,
     ) -> list[Any]:
         """``function(context, *args, **kwargs)`` in every worker at once; the results in
         rank order. A worker's exception is re-raised here (Ray wraps it)."""
@@ -241,7 +250,7 @@ def start_workers(
         if plan.visibility_set_by == "hwcore":
             located = _gather(ray, plan, [a.locate.remote() for a in actors], start_timeout_s)
             visibility = _hwcore_visibility(plan, located)
-        calls = [a.resolve.remote(v) for a, v in zip(actors, visibility)]
+        calls = [a.resolve.remote(v) for a, v in zip(actors, visibility, strict=True)]
         resolved = _gather(ray, plan, calls, start_timeout_s)
         locations = _with_node_addresses(ray, [location for location, _ in resolved])
         views = [view for _, view in resolved]
@@ -299,7 +308,9 @@ def _gather(ray: ModuleType, plan: PlacementPlan, calls: list[Any], timeout_s: f
         ) from error
 
 
-def _with_node_addresses(ray: ModuleType, located: Sequence[WorkerLocation]) -> list[WorkerLocation]:
+def _with_node_addresses(
+    ray: ModuleType, located: Sequence[WorkerLocation]
+) -> list[WorkerLocation]:
     addresses = {node["NodeID"]: node["NodeManagerAddress"] for node in ray.nodes()}
     return [replace(location, node_ip=addresses[location.node_id]) for location in located]
 
@@ -321,7 +332,7 @@ def _hwcore_visibility(
 def _check_views(
     plan: PlacementPlan, locations: Sequence[WorkerLocation], views: Sequence[WorkerView]
 ) -> None:
-    for location, view in zip(locations, views):
+    for location, view in zip(locations, views, strict=True):
         if view.platform != plan.platform:
             raise PlacementError(
                 f"worker {location.rank} on node {location.node_ip} resolved platform "
@@ -351,7 +362,7 @@ def _who_sets(plan: PlacementPlan) -> str:
 
 
 def _client_store(host: str, port: int, context: WorkerContext, timeout: datetime.timedelta) -> Any:
-    from torch.distributed import TCPStore
+    from torch.distributed import TCPStore  # type: ignore[attr-defined]
 
     return TCPStore(host, port, context.world_size, is_master=False, timeout=timeout)
 
@@ -360,7 +371,7 @@ def _group(
     store: Any, prefix: str, backend: str, context: WorkerContext, timeout: datetime.timedelta
 ) -> Any:
     """Through the platform's hook, so a platform that builds its own backend is used."""
-    from torch.distributed import PrefixStore
+    from torch.distributed.distributed_c10d import PrefixStore
 
     assert context.platform is not None
     return context.platform.stateless_init_device_torch_dist_pg(

@@ -59,7 +59,9 @@ class WorkerView:
 
     def describe(self) -> str:
         """``"cuda sees 1 device: logical 0 = physical 3 (CUDA_VISIBLE_DEVICES='3')"``"""
-        mapping = ", ".join(f"logical {d.index} = physical {d.physical_index}" for d in self.devices)
+        mapping = ", ".join(
+            f"logical {device.index} = physical {device.physical_index}" for device in self.devices
+        )
         variable = (
             f" ({self.visibility_variable}={self.visibility_value!r})"
             if self.visibility_variable and self.visibility_value is not None

@@ -9,9 +9,9 @@ import subprocess
 import sys
 from typing import Any
 
+import hwcore_dist_test_workers
 import pytest
 
-import hwcore_dist_test_workers
 from hwcore.distributed import DeviceCommunicator, InvalidProcessGroupError
 
 from .conftest import WORKER_ENVIRONMENT, Spawned, make_platform_info, new_tcp_store

@@ -134,7 +134,7 @@ def test_each_worker_on_a_fake_h100_node_sees_exactly_the_gpu_ray_gave_it(ray_cl
         assert options["runtime_env"]["env_vars"]["RAY_EXPERIMENTAL_NOSET_CUDA_VISIBLE_DEVICES"] == ""
         assert options["runtime_env"]["env_vars"]["HWCORE_PLATFORM"] == "cuda"
         gpus = []
-        for location, view in zip(group.locations, group.views):
+        for location, view in zip(group.locations, group.views, strict=True):
             [ray_gpu] = location.assigned("GPU")
             assert view.platform == "cuda"
             assert view.device_count == 1
