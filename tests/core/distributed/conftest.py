@@ -73,9 +73,11 @@ class Spawned:
             process.start()
         return started
 
-    def collect(self, results: Any, count: int, timeout_s: float = 60.0) -> list[Any]:
+    def collect(
+        self, results: Any, count: int, timeout_s: float = 60.0, logs: tuple[Path, ...] = ()
+    ) -> list[Any]:
         """``count`` reports from ``results``; fails as soon as a process died without
-        reporting, instead of waiting out the timeout."""
+        reporting, instead of waiting out the timeout, showing the children's ``logs``."""
         import queue
         import time
 
@@ -91,9 +93,10 @@ class Spawned:
                 p for p in self.processes if p.exitcode not in (None, 0) and p not in self.killed
             ]
             if crashed or time.monotonic() > deadline:
+                shown = "".join(f"\n--- {log.name}:\n{log.read_text()}" for log in logs)
                 pytest.fail(
                     f"{len(reports)} of {count} report(s) within {timeout_s:g} s; exit codes "
-                    f"{[p.exitcode for p in self.processes]} (see the children's stderr)"
+                    f"{[p.exitcode for p in self.processes]}{shown}"
                 )
         return reports
 

@@ -9,6 +9,7 @@ the cpu platform, works through the core communicator, and reports what it saw o
 from __future__ import annotations
 
 import datetime
+import faulthandler
 import os
 import time
 from typing import Any
@@ -33,10 +34,18 @@ def join(rank: int, port: int, timeout_s: float) -> Any:
     return DeviceCommunicator(group, unique_name="test", platform=platform), group
 
 
-def pair(rank: int, port: int, results: Any, peer_killed: Any, timeout_s: float) -> None:
+def pair(
+    rank: int, port: int, results: Any, peer_killed: Any, timeout_s: float, log_path: str
+) -> None:
     """One rank of the 2-process test: every collective of the communicator once (results
     as plain lists), then "ready"; rank 1 then waits to be killed, and rank 0, once the
-    parent has killed it, tries another all-reduce and reports the error."""
+    parent has killed it, tries another all-reduce and reports the error.
+
+    Python's tracebacks go to ``log_path`` if the process crashes or, waiting for the
+    parent, outlives the test's patience: the test shows them when it fails."""
+    log = open(log_path, "w")  # noqa: SIM115 (open until the process ends)
+    faulthandler.enable(log)
+    faulthandler.dump_traceback_later(timeout_s * 12, exit=True, file=log)
     communicator, _ = join(rank, port, timeout_s)
     results.put(collectives(communicator))
     results.put(("ready", rank, os.getpid()))

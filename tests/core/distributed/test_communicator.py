@@ -7,6 +7,7 @@ import datetime
 import re
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import hwcore_dist_test_workers
@@ -24,26 +25,33 @@ class GlooPair:
     module (each child imports torch: seconds on a 2-core machine). They report their
     collectives, then wait: the second test kills rank 1 and watches rank 0 fail."""
 
-    def __init__(self, spawned: Spawned, store: Any) -> None:
+    def __init__(self, spawned: Spawned, store: Any, logs: Path) -> None:
         self.spawned = spawned
         self.store = store  # the group's TCPStore master lives as long as the pair
         self.results = spawned.context.Queue()
         self.peer_killed = spawned.context.Event()
-        arguments = [(rank, store.port, self.results, self.peer_killed, PEER_TIMEOUT_S) for rank in (0, 1)]
+        self.logs = tuple(logs / f"rank{rank}.log" for rank in (0, 1))
+        arguments = [
+            (rank, store.port, self.results, self.peer_killed, PEER_TIMEOUT_S, str(self.logs[rank]))
+            for rank in (0, 1)
+        ]
         self.processes = spawned.start(hwcore_dist_test_workers.pair, *arguments)
-        reports = spawned.collect(self.results, 4)
+        reports = self.collect(4)
         self.collectives = {r["rank"]: r for r in reports if isinstance(r, dict)}
         self.ready = sorted(r[:2] for r in reports if isinstance(r, tuple))
 
+    def collect(self, count: int) -> list[Any]:
+        return self.spawned.collect(self.results, count, logs=self.logs)
+
 
 @pytest.fixture(scope="module")
-def gloo_pair():
+def gloo_pair(tmp_path_factory):
     spawned = Spawned()
     try:
         with pytest.MonkeyPatch.context() as patch:
             for name, value in WORKER_ENVIRONMENT.items():
                 patch.setenv(name, value)
-            yield GlooPair(spawned, new_tcp_store())
+            yield GlooPair(spawned, new_tcp_store(), tmp_path_factory.mktemp("gloo_pair"))
     finally:
         spawned.stop()
 
@@ -67,7 +75,7 @@ def test_a_killed_peer_makes_the_other_rank_fail_clearly_within_the_timeout(gloo
     assert gloo_pair.ready == [("ready", 0), ("ready", 1)]
     gloo_pair.spawned.kill(gloo_pair.processes[1])
     gloo_pair.peer_killed.set()
-    [report] = gloo_pair.spawned.collect(gloo_pair.results, 1)
+    [report] = gloo_pair.collect(1)
 
     assert report[0] == "failed", report
     _, message, cause_type, cause, seconds = report

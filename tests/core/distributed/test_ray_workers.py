@@ -163,3 +163,12 @@ def test_a_custom_ray_resource_gets_its_device_from_hwcore(ray_cluster, simulate
             "simulated sees 1 device: logical 0 = physical 0 (HWCORE_SIMULATED_VISIBLE_DEVICES='0')",
             "simulated sees 1 device: logical 0 = physical 1 (HWCORE_SIMULATED_VISIBLE_DEVICES='1')",
         ]
+
+
+def test_ray_is_an_extra_never_a_dependency_of_the_core():
+    import tomllib
+    from pathlib import Path
+
+    project = tomllib.loads((Path(__file__).parents[3] / "pyproject.toml").read_text())["project"]
+    assert not [r for r in project["dependencies"] if r.startswith("ray")]
+    assert project["optional-dependencies"]["ray"] == ["ray>=2.40"]
