@@ -166,8 +166,9 @@ def test_a_custom_ray_resource_gets_its_device_from_hwcore(ray_cluster, simulate
 
 
 def test_ray_is_an_extra_never_a_dependency_of_the_core():
-    import tomllib
     from pathlib import Path
+
+    import tomllib
 
     project = tomllib.loads((Path(__file__).parents[3] / "pyproject.toml").read_text())["project"]
     assert not [r for r in project["dependencies"] if r.startswith("ray")]
