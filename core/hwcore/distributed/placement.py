@@ -44,8 +44,11 @@ class PlacementPlan:
     ``resources_per_worker`` is what each worker asks Ray for. ``visibility_set_by`` says
     who sets ``visibility_variable`` in each worker: ``"ray"`` (from the device ids it
     assigned), ``"hwcore"`` (the node-local index of the worker, for a custom resource), or
-    ``"nobody"`` (CPU-only workers). ``env_vars`` go into every worker's environment: the
-    platform to resolve, the platform's extra variables, and each no-set variable emptied.
+    ``"nobody"`` (CPU-only workers). ``env_vars`` (the platform to resolve, the driver's
+    ``HWCORE_PLUGINS`` and the platform's extra variables) are set by each worker in its own
+    process before it resolves hwcore. ``cleared_variables`` are the no-set variables the
+    driver has set: they are emptied in the workers' runtime environment, because Ray reads
+    them before a worker's code runs.
     """
 
     platform: str
@@ -56,6 +59,7 @@ class PlacementPlan:
     visibility_set_by: VisibilitySetter
     noset_variables: tuple[str, ...]
     env_vars: tuple[tuple[str, str], ...]
+    cleared_variables: tuple[str, ...] = ()
     note: str | None = None
 
     @property
@@ -69,9 +73,13 @@ class PlacementPlan:
         return {key: amount * self.num_workers for key, amount in self.resources_per_worker}
 
     def ray_actor_options(self, runtime_env: Mapping[str, Any] | None = None) -> dict[str, Any]:
-        """Keyword arguments for ``ActorClass.options(...)``: the resources of one worker
-        and a runtime environment carrying ``env_vars`` (merged under ``runtime_env``'s own
-        ``env_vars``, which win except for the no-set variables)."""
+        """Keyword arguments for ``ActorClass.options(...)``: the resources of one worker,
+        and ``runtime_env`` with every no-set variable that it or the driver sets emptied.
+
+        ``env_vars`` stay out of the runtime environment: an actor with its own environment
+        cannot take one of the worker processes Ray keeps started, which costs about a second
+        per worker on a 2-core machine (benchmarks/distributed.py). An engine with its own
+        actor class sets them in the worker, or passes them here."""
         options: dict[str, Any] = {"num_cpus": 0}
         custom: dict[str, float] = {}
         for key, amount in self.resources_per_worker:
@@ -84,10 +92,13 @@ class PlacementPlan:
         if custom:
             options["resources"] = custom
         environment = dict(runtime_env or {})
-        env_vars = {**dict(self.env_vars), **dict(environment.get("env_vars", {}))}
-        env_vars.update((name, "") for name in self.noset_variables)
-        environment["env_vars"] = env_vars
-        options["runtime_env"] = environment
+        env_vars = dict(environment.get("env_vars", {}))
+        cleared = set(self.cleared_variables) | (set(self.noset_variables) & set(env_vars))
+        env_vars.update((name, "") for name in sorted(cleared))
+        if env_vars:
+            environment["env_vars"] = env_vars
+        if environment:
+            options["runtime_env"] = environment
         return options
 
 
@@ -114,6 +125,7 @@ def plan_placement(
         visibility_set_by=setter,
         noset_variables=platform_info.ray_noset_device_env_vars,
         env_vars=_worker_env(platform_info, environ),
+        cleared_variables=_set_noset_variables(platform_info, environ) if key else (),
         note=_note(platform_info, key, environ),
     )
 
@@ -149,7 +161,7 @@ def _note(platform_info: PlatformInfo, key: str | None, environ: Mapping[str, st
             f"platform {platform_info.name!r} names no Ray resource (ray_device_key is "
             f"empty): workers are CPU-only, one CPU each, and Ray assigns them no device"
         )
-    cleared = [name for name in platform_info.ray_noset_device_env_vars if environ.get(name)]
+    cleared = _set_noset_variables(platform_info, environ)
     if cleared:
         return (
             f"{', '.join(f'{name}={environ[name]!r}' for name in cleared)} is emptied in the "
@@ -157,3 +169,9 @@ def _note(platform_info: PlatformInfo, key: str | None, environ: Mapping[str, st
             f"worker sees only its own device"
         )
     return None
+
+
+def _set_noset_variables(
+    platform_info: PlatformInfo, environ: Mapping[str, str]
+) -> tuple[str, ...]:
+    return tuple(name for name in platform_info.ray_noset_device_env_vars if environ.get(name))

@@ -90,12 +90,15 @@ class HwcoreWorker:
             ),
         )
 
-    def resolve(self, visibility: tuple[str, str] | None) -> tuple[WorkerLocation, WorkerView]:
-        """Set the visibility variable when hwcore assigns the device, then resolve hwcore;
-        return where this worker runs and what it sees."""
+    def resolve(
+        self, env_vars: Sequence[tuple[str, str]], visibility: tuple[str, str] | None
+    ) -> tuple[WorkerLocation, WorkerView]:
+        """Set the plan's variables, and the visibility variable when hwcore assigns the
+        device, then resolve hwcore; return where this worker runs and what it sees."""
         import hwcore
         from hwcore.distributed.worker import worker_view
 
+        os.environ.update(env_vars)
         if visibility is not None:
             variable, value = visibility
             os.environ[variable] = value
@@ -229,8 +232,8 @@ def start_workers(
     """Start ``num_workers`` ``HwcoreWorker`` actors, one device each, on the Ray cluster
     this process has joined (``ray.init(...)`` first); return them once each has resolved
     hwcore and sees exactly its device. ``platform`` defaults to the active platform;
-    ``runtime_env`` is merged into each actor's (its ``env_vars`` win, except that the
-    platform's no-set variables are always emptied). Raises ``PlacementError`` when Ray is
+    ``runtime_env`` becomes each actor's (with the platform's no-set variables emptied).
+    Raises ``PlacementError`` when Ray is
     missing or not initialized, the cluster lacks the resources, a worker does not start
     within ``start_timeout_s``, or a worker does not see exactly one device; the workers
     already started are stopped first."""
@@ -250,7 +253,10 @@ def start_workers(
         if plan.visibility_set_by == "hwcore":
             located = _gather(ray, plan, [a.locate.remote() for a in actors], start_timeout_s)
             visibility = _hwcore_visibility(plan, located)
-        calls = [a.resolve.remote(v) for a, v in zip(actors, visibility, strict=True)]
+        calls = [
+            actor.resolve.remote(plan.env_vars, device)
+            for actor, device in zip(actors, visibility, strict=True)
+        ]
         resolved = _gather(ray, plan, calls, start_timeout_s)
         locations = _with_node_addresses(ray, [location for location, _ in resolved])
         views = [view for _, view in resolved]

@@ -25,9 +25,8 @@ def test_a_cpu_platform_gets_cpu_only_workers_and_says_so(cpu_platform):
         "platform 'cpu' names no Ray resource (ray_device_key is empty): workers are CPU-only, "
         "one CPU each, and Ray assigns them no device"
     )
-    assert plan.ray_actor_options() == {
-        "num_cpus": 1.0, "runtime_env": {"env_vars": {"HWCORE_PLATFORM": "cpu"}},
-    }
+    assert plan.env_vars == (("HWCORE_PLATFORM", "cpu"),)
+    assert plan.ray_actor_options() == {"num_cpus": 1.0}
 
 
 def test_an_h100_node_asks_ray_for_one_gpu_per_worker(h100_node):
@@ -38,16 +37,9 @@ def test_an_h100_node_asks_ray_for_one_gpu_per_worker(h100_node):
     assert (plan.visibility_variable, plan.visibility_set_by) == ("CUDA_VISIBLE_DEVICES", "ray")
     assert plan.noset_variables == ("RAY_EXPERIMENTAL_NOSET_CUDA_VISIBLE_DEVICES",)
     assert plan.note is None
-    assert plan.ray_actor_options() == {
-        "num_cpus": 0,
-        "num_gpus": 1.0,
-        "runtime_env": {
-            "env_vars": {
-                "HWCORE_PLATFORM": "cuda",
-                "RAY_EXPERIMENTAL_NOSET_CUDA_VISIBLE_DEVICES": "",
-            }
-        },
-    }
+    assert plan.env_vars == (("HWCORE_PLATFORM", "cuda"),)
+    # No runtime environment of its own: Ray's pre-started worker processes stay usable.
+    assert plan.ray_actor_options() == {"num_cpus": 0, "num_gpus": 1.0}
 
 
 def test_a_no_set_variable_in_the_driver_is_emptied_for_the_workers_and_noted(h100_node):
@@ -56,13 +48,23 @@ def test_a_no_set_variable_in_the_driver_is_emptied_for_the_workers_and_noted(h1
         "RAY_EXPERIMENTAL_NOSET_CUDA_VISIBLE_DEVICES='1' is emptied in the workers, so that Ray "
         "sets CUDA_VISIBLE_DEVICES and each worker sees only its own device"
     )
-    user_env = {"env_vars": {"RAY_EXPERIMENTAL_NOSET_CUDA_VISIBLE_DEVICES": "1", "A": "b"}, "pip": ["x"]}
-    options = plan.ray_actor_options(user_env)
-    assert options["runtime_env"] == {
-        "env_vars": {"HWCORE_PLATFORM": "cuda", "A": "b", "RAY_EXPERIMENTAL_NOSET_CUDA_VISIBLE_DEVICES": ""},
-        "pip": ["x"],
+    assert plan.cleared_variables == ("RAY_EXPERIMENTAL_NOSET_CUDA_VISIBLE_DEVICES",)
+    assert plan.ray_actor_options()["runtime_env"] == {
+        "env_vars": {"RAY_EXPERIMENTAL_NOSET_CUDA_VISIBLE_DEVICES": ""}
     }
-    assert user_env["env_vars"]["RAY_EXPERIMENTAL_NOSET_CUDA_VISIBLE_DEVICES"] == "1"
+    user_env = {"env_vars": {"A": "b"}, "pip": ["x"]}
+    assert plan.ray_actor_options(user_env)["runtime_env"] == {
+        "env_vars": {"A": "b", "RAY_EXPERIMENTAL_NOSET_CUDA_VISIBLE_DEVICES": ""}, "pip": ["x"],
+    }
+    assert user_env == {"env_vars": {"A": "b"}, "pip": ["x"]}
+
+
+def test_a_no_set_variable_in_the_runtime_env_is_emptied_too(h100_node):
+    plan = plan_placement(h100_node().info, 2, {})
+    user_env = {"env_vars": {"RAY_EXPERIMENTAL_NOSET_CUDA_VISIBLE_DEVICES": "1"}}
+    assert plan.ray_actor_options(user_env)["runtime_env"] == {
+        "env_vars": {"RAY_EXPERIMENTAL_NOSET_CUDA_VISIBLE_DEVICES": ""}
+    }
 
 
 def test_a_custom_resource_is_asked_for_by_name_and_hwcore_sets_visibility():
