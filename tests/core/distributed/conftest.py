@@ -7,7 +7,7 @@ import datetime
 import importlib.util
 import multiprocessing
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -74,21 +74,30 @@ class Spawned:
         return started
 
     def collect(
-        self, results: Any, count: int, timeout_s: float = 60.0, logs: tuple[Path, ...] = ()
+        self,
+        queues: Sequence[Any],
+        count: int,
+        timeout_s: float = 60.0,
+        logs: tuple[Path, ...] = (),
     ) -> list[Any]:
-        """``count`` reports from ``results``; fails as soon as a process died without
-        reporting, instead of waiting out the timeout, showing the children's ``logs``."""
+        """``count`` reports from ``queues``; fails as soon as a process died without
+        reporting, instead of waiting out the timeout, showing the children's ``logs``.
+
+        One queue per child: a child killed while its queue's feeder thread holds the
+        queue's write lock would otherwise keep every other child from reporting."""
         import queue
         import time
 
         reports: list[Any] = []
         deadline = time.monotonic() + timeout_s
         while len(reports) < count:
-            try:
-                reports.append(results.get(timeout=0.2))
-                continue
-            except queue.Empty:
-                pass
+            for results in queues:
+                try:
+                    reports.append(results.get(timeout=0.1))
+                except queue.Empty:
+                    continue
+            if len(reports) >= count:
+                break
             crashed = [
                 p for p in self.processes if p.exitcode not in (None, 0) and p not in self.killed
             ]

@@ -45,15 +45,20 @@ def pair(
     parent, outlives the test's patience: the test shows them when it fails."""
     log = open(log_path, "w")  # noqa: SIM115 (open until the process ends)
     faulthandler.enable(log)
-    faulthandler.dump_traceback_later(timeout_s * 12, exit=True, file=log)
+    # Nothing outlives a parent that died: every child exits within 5 minutes.
+    faulthandler.dump_traceback_later(300, exit=True, file=log)
     communicator, _ = join(rank, port, timeout_s)
     results.put(collectives(communicator))
     results.put(("ready", rank, os.getpid()))
     if rank == 1:
         time.sleep(600)  # the parent kills this process long before
         return
-    peer_killed.wait(120)
+    peer_killed.wait(240)
+    # The all-reduce must fail within the group's timeout; if it hangs, the traceback
+    # shows where, and the test reports it.
+    faulthandler.dump_traceback_later(timeout_s * 2, exit=True, file=log)
     results.put(all_reduce_after_the_peer_died(communicator))
+    faulthandler.cancel_dump_traceback_later()
 
 
 def collectives(communicator: Any) -> dict[str, Any]:

@@ -28,11 +28,11 @@ class GlooPair:
     def __init__(self, spawned: Spawned, store: Any, logs: Path) -> None:
         self.spawned = spawned
         self.store = store  # the group's TCPStore master lives as long as the pair
-        self.results = spawned.context.Queue()
+        self.results = [spawned.context.Queue() for _ in (0, 1)]
         self.peer_killed = spawned.context.Event()
         self.logs = tuple(logs / f"rank{rank}.log" for rank in (0, 1))
         arguments = [
-            (rank, store.port, self.results, self.peer_killed, PEER_TIMEOUT_S, str(self.logs[rank]))
+            (rank, store.port, self.results[rank], self.peer_killed, PEER_TIMEOUT_S, str(self.logs[rank]))
             for rank in (0, 1)
         ]
         self.processes = spawned.start(hwcore_dist_test_workers.pair, *arguments)
@@ -75,7 +75,7 @@ def test_a_killed_peer_makes_the_other_rank_fail_clearly_within_the_timeout(gloo
     assert gloo_pair.ready == [("ready", 0), ("ready", 1)]
     gloo_pair.spawned.kill(gloo_pair.processes[1])
     gloo_pair.peer_killed.set()
-    [report] = gloo_pair.collect(1)
+    [report] = gloo_pair.spawned.collect(gloo_pair.results[:1], 1, logs=gloo_pair.logs)
 
     assert report[0] == "failed", report
     _, message, cause_type, cause, seconds = report
