@@ -39,14 +39,15 @@ LOOPBACK = {
 
 def samples_for(size: int, quick: bool) -> tuple[int, int]:
     """``(repeats, inner)``: about two seconds of all-reduces per size and variant (gloo on
-    2 cores moves about 1 GB/s and needs about half a millisecond for a small message),
-    each sample at least 10 ms long. A sample starts when this rank is ready, not its
-    partner; a longer sample dilutes that skew, which otherwise doubles small timings."""
+    2 cores moves about 1 GB/s and needs about half a millisecond for a small message), at
+    least 60 rounds, each sample at least 10 ms long. A sample starts when this rank is
+    ready, not its partner; a longer sample dilutes that skew, which otherwise doubles small
+    timings."""
     estimate = size / 1e9 + 5e-4
     inner = max(1, round(0.01 / estimate))
     if quick:
         return 5, inner
-    return max(30, min(300, int(2.0 / (estimate * inner)))), inner
+    return max(60, min(300, int(2.0 / (estimate * inner)))), inner
 
 
 def all_reduce_rank(rank: int, port: int, quick: bool, results: Any) -> None:
