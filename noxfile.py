@@ -24,6 +24,8 @@ RUNTIME = ["torch==2.13.0", "numpy"]
 # back to the slower torch path because the compiler was missing.
 NATIVE = {"HWCORE_BUILD_NATIVE": "require"}
 TEST_TOOLS = ["pytest>=8", "hatchling>=1.27", "editables", "build"]
+# hwcore[ray]'s extra, for the Ray placement tests and benchmark; never a core dependency.
+RAY = ["ray>=2.40"]
 
 nox.options.sessions = ["tests", "lint", "dist"]
 nox.options.reuse_existing_virtualenvs = True
@@ -35,7 +37,7 @@ def install(session: nox.Session, *args: str, env: dict[str, str] | None = None)
 
 def install_repository(session: nox.Session) -> None:
     """Every distribution of the repository, editable, plus what the tests use."""
-    install(session, *RUNTIME, *TEST_TOOLS)
+    install(session, *RUNTIME, *TEST_TOOLS, *RAY)
     editables = [arg for path in DISTRIBUTIONS for arg in ("-e", str(path))]
     install(session, "--no-build-isolation", *editables, env=NATIVE)
 

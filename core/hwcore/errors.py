@@ -20,8 +20,10 @@ HwcoreError
 │   ├── DuplicateBackendError        two plugins register the same backend name
 │   ├── InvalidSelectedBackendError  the backend the user asked for cannot run this request
 │   └── NoValidBackendError          no backend in the platform's priority list can run it
-└── MemoryOpError                    a KV-cache block copy was called wrongly (also a ValueError);
-                                     nothing was written
+├── MemoryOpError                    a KV-cache block copy was called wrongly (also a ValueError);
+│                                    nothing was written
+└── DistributedError                 process groups, collectives, Ray placement; its subclasses
+                                     live in hwcore.distributed.errors
 
 HwcoreWarning (UserWarning)          a plugin failed but was not needed, an allowlist name matched
                                      nothing, a platform's own warnings
