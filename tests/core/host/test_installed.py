@@ -138,7 +138,7 @@ def test_upper_case_suffixes_are_read_and_named_by_their_metadata(tmp_path, monk
 def test_folded_metadata_headers_read_as_importlib_metadata_reads_them(tmp_path, monkeypatch):
     write(tmp_path / "folded-1.dist-info", {
         "METADATA": "From the packager\nName: hwcore-folded\n  second line\nName: ignored\n"
-                    "\tcontinued\nVersion:\t1.0\nNo colon here\nVersion: 9\n",
+                    "\tcontinued\n:no name\n dropped\nVersion:\t1.0\nNo colon here\nVersion: 9\n",
         "entry_points.txt": "[g]\nfolded = folded\n",
     })
     path = [str(tmp_path)]
