@@ -19,8 +19,9 @@ reader does not read (``fallback_reason`` names the first), the answer comes fro
 ``importlib.metadata``, imported only then. Both readers share the ``entry_points.txt``
 parser, so they differ from the standard library in the same two ways only: a line without
 ``=`` in a section is skipped (the standard library raises ``TypeError`` for the whole
-environment), and a distribution whose metadata lacks ``Name`` or ``Version`` is named by its
-folder (``?`` where there is none) instead of ``None``.
+environment), and where a distribution's metadata lacks ``Name`` or ``Version`` the folder
+name's parts stand in (the de-duplication key's name and ``?`` through the standard library,
+which shows no folder) instead of ``None``.
 """
 
 from __future__ import annotations

@@ -295,6 +295,13 @@ def test_a_meta_path_finder_with_find_distributions(tmp_path, monkeypatch):
     assert ours(["hwcore.platforms"], path, meta_path) == theirs(["hwcore.platforms"], path, meta_path, monkeypatch)
 
 
+def test_a_distribution_without_name_or_version_through_the_standard_library():
+    # importlib.metadata.entry_points() raises TypeError here (it normalises a None name)
+    finder = InMemoryFinder(InMemoryDistribution({"entry_points.txt": "[g]\nanonymous = anon\n"}))
+    found = entry_points(["g"], path=[], meta_path=[finder])
+    assert [(e.name, e.value, e.distribution, e.version) for e in found] == [("anonymous", "anon", "?", "?")]
+
+
 def test_what_the_folder_reader_still_reads(tmp_path):
     (tmp_path / "not-an.egg").mkdir()
     (tmp_path / "sub.egg").mkdir()
