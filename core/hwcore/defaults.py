@@ -155,7 +155,11 @@ class CoreDefaults:
         timeout: Any,
         platform: Platform,
     ) -> Any:
-        raise self._missing("stateless_init_device_torch_dist_pg")
+        from hwcore.distributed.process_group import stateless_init_device_torch_dist_pg
+
+        return stateless_init_device_torch_dist_pg(
+            backend, prefix_store, group_rank, group_size, timeout, platform.info
+        )
 
     # ---------------------------------------------------------------------- helpers
 

@@ -20,8 +20,10 @@ HwcoreError
 │   ├── DuplicateBackendError        two plugins register the same backend name
 │   ├── InvalidSelectedBackendError  the backend the user asked for cannot run this request
 │   └── NoValidBackendError          no backend in the platform's priority list can run it
-└── MemoryOpError                    a KV-cache block copy was called wrongly (also a ValueError);
-                                     nothing was written
+├── MemoryOpError                    a KV-cache block copy was called wrongly (also a ValueError);
+│                                    nothing was written
+└── DistributedError                 process groups, collectives, Ray placement; its subclasses
+                                     live in hwcore.distributed.errors
 
 HwcoreWarning (UserWarning)          a plugin failed but was not needed, an allowlist name matched
                                      nothing, a platform's own warnings
@@ -98,7 +100,13 @@ class PlatformError(HwcoreError):
 
 
 class NoPlatformError(PlatformError):
-    """No platform plugin detected its hardware and no host-CPU fallback is installed."""
+    """No platform plugin detected its hardware and no host-CPU fallback is installed (or
+    ``HWCORE_PLUGINS`` leaves it out). The message ends with the detection report;
+    ``summary`` is the message without it, for a tool that prints the report itself."""
+
+    def __init__(self, message: str, *, summary: str | None = None) -> None:
+        super().__init__(message)
+        self.summary = summary or message.splitlines()[0]
 
 
 class AmbiguousPlatformError(PlatformError):

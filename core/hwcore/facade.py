@@ -12,11 +12,13 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from hwcore.attention.backend import AttentionBackend
     from hwcore.host.host import Host
     from hwcore.host.plugin_manager import HostPluginManager
     from hwcore.records import (
         AttentionBackendSpec,
         AttentionRequest,
+        DetectionReport,
         DeviceCapability,
         DeviceInfo,
         EngineConfig,
@@ -41,6 +43,11 @@ class Platform:
     def info(self) -> PlatformInfo:
         """Every static fact, as ``detect_platform`` returned it."""
         return self._host.platform_info
+
+    @property
+    def report(self) -> DetectionReport:
+        """What the host discovered, detected and decided, with the warnings it gave."""
+        return self._host.inspect()
 
     @property
     def environ(self) -> Mapping[str, str]:
@@ -231,6 +238,13 @@ class Platform:
                 "class it did not register"
             )
         return spec
+
+    def get_attn_backend(
+        self, selected_backend: str | None, request: AttentionRequest
+    ) -> type[AttentionBackend]:
+        """The class ``get_attn_backend_cls`` chooses, imported; a class that does not import
+        is a ``PluginContractError`` naming the plugin and distribution that registered it."""
+        return self._host.attention.load_class(self.get_attn_backend_cls(selected_backend, request))
 
     def get_attn_backend_priority(self, request: AttentionRequest) -> list[str]:
         """The platform's candidate backends for ``request``, best first."""

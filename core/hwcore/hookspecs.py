@@ -320,5 +320,9 @@ def stateless_init_device_torch_dist_pg(
 
     Raise ``ValueError`` for arguments that cannot work (a rank outside the group, a size
     below 1, a backend the platform cannot run) before any connection is made. ``None``
-    passes on; the core default builds gloo, NCCL or XCCL groups through torch.distributed.
+    passes on; the core default builds gloo, NCCL or XCCL groups through torch.distributed
+    (``hwcore.distributed.stateless_init_device_torch_dist_pg``), raising
+    ``hwcore.distributed.InvalidProcessGroupError`` (a ``ValueError``) for such arguments and
+    ``BackendUnavailableError`` when the installed torch lacks the backend. A platform
+    implements this hook only for a backend the core does not build (a vendor's own).
     """

@@ -45,7 +45,8 @@ class SelectionReport:
     ``others`` are the registered backends for the device type that the platform does not
     list. Both were checked against ``device``, the device selection is made for (the
     weakest visible one), which ``device_note`` states. ``chosen`` is the class path, or
-    ``error`` what selection raised.
+    ``error`` what selection raised. ``verified`` says whether the class paths were imported
+    (otherwise only the records were checked).
     """
 
     platform: str
@@ -58,6 +59,7 @@ class SelectionReport:
     others: tuple[CandidateReport, ...]
     chosen: str | None
     error: str | None
+    verified: bool = False
 
     @property
     def capability(self) -> DeviceCapability | None:
@@ -76,6 +78,7 @@ class SelectionReport:
             "others": [candidate.to_dict() for candidate in self.others],
             "chosen": self.chosen,
             "error": self.error,
+            "class_paths_imported": self.verified,
         }
 
     def render(self) -> str:
@@ -94,8 +97,15 @@ class SelectionReport:
             lines.append("  other registered backends (not in the platform's order):")
             for candidate in self.others:
                 lines += _render_candidate(candidate)
-        outcome = f"chosen: {self.chosen}" if self.chosen else f"no backend chosen: {self.error}"
-        return "\n".join([*lines, f"  {outcome}"])
+        if not self.chosen:
+            return "\n".join([*lines, f"  no backend chosen: {self.error}"])
+        lines.append(f"  chosen: {self.chosen}")
+        if not self.verified:
+            lines.append(
+                "  (checked against the backends' records; their classes were not imported: "
+                "add --verify to import them)"
+            )
+        return "\n".join(lines)
 
 
 def _render_candidate(candidate: CandidateReport) -> list[str]:

@@ -13,9 +13,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from hwcore.attention.backend import AttentionBackend, load_backend_class
 from hwcore.attention.registry import BackendRegistry, build_registry
 from hwcore.attention.report import CandidateReport, SelectionReport, evaluate_candidates
-from hwcore.errors import AttentionBackendError, InvalidSelectedBackendError, NoValidBackendError
+from hwcore.errors import (
+    AttentionBackendError,
+    InvalidSelectedBackendError,
+    NoValidBackendError,
+    PluginContractError,
+)
 from hwcore.records.request import AttentionRequest
 
 if TYPE_CHECKING:
@@ -120,28 +126,59 @@ class AttentionSelector:
     # -------------------------------------------------------------- explain's view
 
     def inspect(
-        self, request: AttentionRequest, selected_backend: str | None = None
+        self, request: AttentionRequest, selected_backend: str | None = None, *,
+        verify: bool = False,
     ) -> SelectionReport:
         """Every candidate in the platform's order, then the other registered backends for
         the device type, each checked; and what ``get_attn_backend_cls`` answers. Never
-        raises a selection error: the report carries it."""
+        raises a selection error: the report carries it.
+
+        The checks read the records only. With ``verify``, every class path that passes them
+        is also imported (which runs the backend's module code), and one that does not import
+        becomes invalid with the reason; a chosen class that does not import is the error.
+        """
         info = self._host.platform_info
         priority = list(self.priority(request))
         if selected_backend is not None and selected_backend not in priority:
             priority.insert(0, selected_backend)
         others = [name for name in self.default_priority() if name not in priority]
         candidates, rest = self._evaluate(priority, request), self._evaluate(others, request)
+        if verify:
+            candidates, rest = _imported(candidates), _imported(rest)
         chosen, error = None, None
         try:
             chosen = self._pm.hook.get_attn_backend_cls(
                 selected_backend=selected_backend, request=request
             )
-        except AttentionBackendError as failure:
-            error = str(failure)
+            if verify:
+                self.load_class(chosen)
+        except (AttentionBackendError, PluginContractError) as failure:
+            chosen, error = None, str(failure)
         return SelectionReport(
             info.name, info.device_type, self.selection_device(), self.device_note(), request,
-            selected_backend, tuple(candidates), tuple(rest), chosen, error,
+            selected_backend, tuple(candidates), tuple(rest), chosen, error, verify,
         )
+
+    def load_class(self, class_path: str) -> type[AttentionBackend]:
+        """Import the backend class at ``class_path``; a failure is a
+        ``PluginContractError`` naming the plugin and distribution that registered it."""
+        try:
+            return load_backend_class(class_path)
+        except Exception as error:  # whatever the module raises, the plugin is to blame
+            entry = next(
+                (entry for entry in self.registry() if entry.spec.class_path == class_path),
+                None,
+            )
+            plugin = "(no plugin)" if entry is None else entry.plugin
+            provider = "(unregistered)" if entry is None else entry.provider
+            name = class_path if entry is None else entry.spec.name
+            raise PluginContractError(
+                f"attention backend {name} from plugin {plugin!r} ({provider}) names the class "
+                f"{class_path}, which does not import: {type(error).__name__}: {error}. "
+                f"Reinstall {provider.split(' ')[0]}, install what its module needs, or report "
+                "this to its maintainers",
+                plugin=plugin, distribution=provider,
+            ) from error
 
     # ------------------------------------------------------------------ internals
 
@@ -225,3 +262,19 @@ class AttentionSelector:
             for dtype in entry.spec.kv_cache_dtypes
         })
         return f"Supported kv_cache_dtype values: {', '.join(accepted)}.\n" if accepted else ""
+
+
+def _imported(reports: list[CandidateReport]) -> list[CandidateReport]:
+    """The reports with a reason added to each valid candidate whose class does not import."""
+    checked = []
+    for report in reports:
+        if report.valid and report.class_path is not None:
+            try:
+                load_backend_class(report.class_path)
+            except Exception as error:  # the class may fail in any way; the reason says how
+                reason = (
+                    f"class {report.class_path} does not import: {type(error).__name__}: {error}"
+                )
+                report = CandidateReport(report.name, report.class_path, report.provider, (reason,))
+        checked.append(report)
+    return checked

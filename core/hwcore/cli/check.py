@@ -291,9 +291,7 @@ def _select_backend(context: CheckContext) -> StepOutput:
         num_heads=config.model.num_attention_heads,
     )
     context.backend_path = platform.get_attn_backend_cls(context.args.backend, request)
-    from hwcore.attention.backend import load_backend_class
-
-    backend_cls = load_backend_class(context.backend_path)
+    backend_cls = platform.get_attn_backend(context.args.backend, request)
     how = "selected with --backend" if context.args.backend else "chosen by the platform"
     return StepOutput(
         f"{backend_cls.name} ({context.backend_path}), {how}, for {context.dtype_name}, "

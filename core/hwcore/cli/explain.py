@@ -21,6 +21,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--block-size", type=int, default=None,
                        help="KV-cache block size (default: auto)")
     group.add_argument("--backend", default=None, help="the backend to select explicitly")
+    group.add_argument("--verify", action="store_true",
+                       help="also import each valid backend's class (runs its module code)")
     group.add_argument("--num-heads", type=int, default=None,
                        help="query heads per layer on this rank (default: unknown)")
     group.add_argument("--attn-type", default="decoder",
@@ -77,7 +79,7 @@ def _run_selection(args: argparse.Namespace) -> int:
         )
     except ValueError as error:
         return usage_error(args, f"{error} (check the selection flags)")
-    report = host.attention.inspect(request, args.backend)
+    report = host.attention.inspect(request, args.backend, verify=args.verify)
     if args.json:
         print_json({"ok": report.chosen is not None, "selection": report.to_dict()})
     else:
@@ -105,5 +107,6 @@ def _run_detection(args: argparse.Namespace) -> int:
         print("Detection report:")
         print(report.render())
         if failure is not None:
-            print_error(str(failure))
+            # The report is printed above; a NoPlatformError repeats it, so only its summary.
+            print_error(getattr(failure, "summary", None) or str(failure))
     return 0 if failure is None else 1

@@ -33,6 +33,9 @@ def collect(platform: Any) -> dict[str, Any]:
         "platform": {**platform.info.to_dict(), "provider": platform.provider},
         "devices": [device.to_dict() for device in platform.devices()],
         "warnings": platform.log_warnings(),
+        # What hwcore itself warned about while resolving (skipped plugins, what detectors
+        # printed or changed); as text these went to stderr already.
+        "host_warnings": list(platform.report.warnings),
     }
 
 

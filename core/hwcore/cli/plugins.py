@@ -23,6 +23,7 @@ def run(args: argparse.Namespace) -> int:
                 "ok": True,
                 "active": report.active,
                 "plugins": [record.to_dict() for record in report.plugins],
+                "warnings": list(report.warnings),
             }
         )
         return 0
@@ -34,5 +35,6 @@ def run(args: argparse.Namespace) -> int:
         kind = "platform" if record.is_platform else "plugin"
         print(f"{record.name:<12} {kind:<9} {record.provider:<28} {record.status.value}")
         if record.error:
-            print(f"{'':<12} error: {record.error}")
+            label = "why" if record.status.value == "excluded" else "error"
+            print(f"{'':<12} {label}: {record.error}")
     return 0

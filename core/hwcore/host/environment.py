@@ -14,6 +14,8 @@ from hwcore.errors import PlatformOverrideError
 PLATFORM_VARIABLE = "HWCORE_PLATFORM"
 PLUGINS_VARIABLE = "HWCORE_PLUGINS"
 TRACE_VARIABLE = "HWCORE_TRACE_HOOKS"
+TIMEOUT_VARIABLE = "HWCORE_DETECT_TIMEOUT"
+DEFAULT_DETECT_TIMEOUT = 5.0
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 
@@ -58,3 +60,22 @@ def read_plugin_allowlist(environ: Mapping[str, str]) -> tuple[str, ...] | None:
             f"list entry-point names separated by commas, e.g. {PLUGINS_VARIABLE}=cpu,my_backends."
         )
     return tuple(dict.fromkeys(names))
+
+
+def read_detect_timeout(environ: Mapping[str, str]) -> float:
+    """``HWCORE_DETECT_TIMEOUT``: how many seconds one platform's detection may take
+    (default 5)."""
+    raw = environ.get(TIMEOUT_VARIABLE)
+    if raw is None:
+        return DEFAULT_DETECT_TIMEOUT
+    try:
+        value = float(raw)
+    except ValueError:
+        value = float("nan")
+    if not 0 < value < float("inf"):
+        raise PlatformOverrideError(
+            f"{TIMEOUT_VARIABLE}={raw!r} is not a number of seconds above 0; set it to how long "
+            f"one platform's detection may take, e.g. {TIMEOUT_VARIABLE}=10, or unset it for "
+            f"the default of {DEFAULT_DETECT_TIMEOUT:g} s."
+        )
+    return value

@@ -20,8 +20,8 @@ from hwcore.host import conflicts, discovery
 from hwcore.host.detection import detect_platforms
 from hwcore.host.discovery import Candidate
 from hwcore.host.environment import (
-    PLUGINS_VARIABLE,
     TRACE_VARIABLE,
+    read_detect_timeout,
     read_platform_override,
     read_plugin_allowlist,
 )
@@ -141,17 +141,11 @@ class Host:
             self.plugin_manager.enable_tracing()
         override = read_platform_override(self._environ)
         allowlist = read_plugin_allowlist(self._environ)
+        timeout = read_detect_timeout(self._environ)
         candidates = list(self._discover())
-        kept, excluded, unknown = discovery.split_allowlist(candidates, allowlist)
-        if unknown:
-            known = ", ".join(sorted({c.name for c in candidates})) or "none"
-            warnings.warn(
-                f"{PLUGINS_VARIABLE} names {', '.join(unknown)}, which matches no installed "
-                f"hwcore plugin (installed: {known}); check the spelling.",
-                HwcoreWarning,
-                stacklevel=4,
-            )
-        unique, duplicates = discovery.split_duplicates(kept)
+        selection = discovery.apply_allowlist(candidates, allowlist)
+        notes = [] if selection.warning is None else [selection.warning]
+        unique, duplicates = discovery.split_duplicates(selection.kept)
         # General plugins register first: pluggy calls the last registered first, so the
         # platform answers before them unless a general plugin asks for tryfirst.
         load_order = sorted(unique, key=lambda c: c.group == PLATFORM_GROUP)
@@ -161,36 +155,41 @@ class Host:
             for c in unique
             if c.group == PLATFORM_GROUP and outcomes[c.name].error is None
         }
-        detections = detect_platforms(self.plugin_manager, loaded_platforms, self._environ)
+        detections = detect_platforms(
+            self.plugin_manager, loaded_platforms, self._environ, timeout
+        )
         self._providers = {c.name: c.provider for c in unique}
         self._providers[CORE_DEFAULTS_NAME] = "hwcore (core defaults)"
+        notes += _side_effect_notes(detections)
 
-        records = _records(candidates, excluded, duplicates, outcomes)
-        draft = DetectionReport(records, detections, override, allowlist, None, "")
+        records = _records(candidates, selection, duplicates, outcomes)
+        draft = DetectionReport(records, detections, override, selection.allowlist, None, "")
         try:
             resolution = resolve_platform(draft)
         except HwcoreError as error:
             self.report = DetectionReport(
-                records, detections, override, allowlist, None, str(error).splitlines()[0]
+                records, detections, override, selection.allowlist, None,
+                str(error).splitlines()[0], tuple(notes),
             )
+            self._warn(self.report)
             raise error from _cause(outcomes, override)
         self._activate(resolution.active, list(loaded_platforms), detections)
         self.plugin_manager.register(CoreDefaults(self), name=CORE_DEFAULTS_NAME)
         general = [
             c.name for c in unique if c.group != PLATFORM_GROUP and not outcomes[c.name].error
         ]
+        notes += _skipped_notes(records, detections)
+        notes += self._guard_conflicts(general)
         self.report = DetectionReport(
             _mark_active(records, resolution.active),
             detections,
             override,
-            allowlist,
+            selection.allowlist,
             resolution.active,
             resolution.decision,
-            self._guard_conflicts(general),
+            tuple(notes),
         )
-        self._warn_unneeded_failures(self.report)
-        for message in self.report.warnings:
-            warnings.warn(message, HwcoreWarning, stacklevel=4)
+        self._warn(self.report)
 
     def _activate(
         self, active: str, platforms: list[Candidate], detections: tuple[DetectionResult, ...]
@@ -213,32 +212,24 @@ class Host:
             messages.append(message)
         return tuple(messages)
 
-    def _warn_unneeded_failures(self, report: DetectionReport) -> None:
-        detection_errors = {d.plugin: d.error for d in report.detections if d.error}
-        for record in report.plugins:
-            error = record.error or detection_errors.get(record.name)
-            if error is None:
-                continue
-            warnings.warn(
-                f"hwcore plugin {record.name!r} from {record.provider} was skipped: {error}. "
-                f"Fix or uninstall {record.distribution}; `hwcore plugins` lists every plugin.",
-                HwcoreWarning,
-                stacklevel=5,
-            )
+    def _warn(self, report: DetectionReport) -> None:
+        """Issue every warning of the report, once, as a ``HwcoreWarning``."""
+        for message in report.warnings:
+            warnings.warn(message, HwcoreWarning, stacklevel=5)
 
 
 def _records(
     candidates: list[Candidate],
-    excluded: list[Candidate],
+    selection: discovery.AllowlistSelection,
     duplicates: dict[str, list[Candidate]],
     outcomes: dict[str, LoadOutcome],
 ) -> tuple[PluginRecord, ...]:
-    excluded_ids = {id(c) for c in excluded}
+    excluded_ids = {id(c) for c in selection.excluded}
     records = []
     for c in candidates:
         error: str | None = None
         if id(c) in excluded_ids:
-            status = PluginStatus.EXCLUDED
+            status, error = PluginStatus.EXCLUDED, selection.exclusion_reason
         elif c.name in duplicates:
             status = PluginStatus.DUPLICATE
             others = [d.provider for d in duplicates[c.name] if d is not c]
@@ -256,6 +247,50 @@ def _records(
             PluginRecord(c.name, c.group, c.value, c.distribution, c.version, status, error)
         )
     return tuple(records)
+
+
+def _skipped_notes(
+    records: tuple[PluginRecord, ...], detections: tuple[DetectionResult, ...]
+) -> list[str]:
+    """A warning for each plugin that failed to load or detect but was not needed."""
+    detection_errors = {d.plugin: d.error for d in detections if d.error}
+    notes = []
+    for record in records:
+        if record.status is PluginStatus.EXCLUDED:
+            continue
+        error = record.error or detection_errors.get(record.name)
+        if error is not None:
+            notes.append(
+                f"hwcore plugin {record.name!r} from {record.provider} was skipped: {error}. "
+                f"Fix or uninstall {record.distribution}; `hwcore plugins` lists every plugin."
+            )
+    return notes
+
+
+def _side_effect_notes(detections: tuple[DetectionResult, ...]) -> list[str]:
+    """What detectors did that they must not: print, change the environment."""
+    notes = []
+    for result in detections:
+        who = f"hwcore plugin {result.plugin!r} from {result.distribution} {result.version}"
+        blame = f"report this to the maintainers of {result.distribution}"
+        if result.output:
+            notes.append(
+                f"{who} printed during detection, which must print nothing; hwcore captured it "
+                f"so it cannot mix with this command's output ({_shorten(result.output)}); "
+                f"{blame}"
+            )
+        if result.environment_changes:
+            notes.append(
+                f"{who} changed the environment during detection "
+                f"({'; '.join(result.environment_changes)}), which detection must not do; "
+                f"hwcore put it back; {blame}"
+            )
+    return notes
+
+
+def _shorten(text: str, limit: int = 200) -> str:
+    text = text.strip()
+    return repr(text if len(text) <= limit else text[:limit] + "...")
 
 
 def _mark_active(records: tuple[PluginRecord, ...], active: str) -> tuple[PluginRecord, ...]:

@@ -63,7 +63,8 @@ def _choose(report: DetectionReport) -> Resolution:
         )
     if len(fallbacks) > 1:
         raise AmbiguousPlatformError(_ambiguous_message(fallbacks, "fallback platforms"))
-    raise NoPlatformError(_none_message(report))
+    summary, message = _none_message(report)
+    raise NoPlatformError(message, summary=summary)
 
 
 def _forced(report: DetectionReport, name: str) -> Resolution:
@@ -73,7 +74,7 @@ def _forced(report: DetectionReport, name: str) -> Resolution:
     if record is None:
         raise PlatformOverrideError(
             f"{PLATFORM_VARIABLE}={name} names no installed platform plugin (installed: "
-            f"{installed}). Install hwcore-{name} or set {PLATFORM_VARIABLE} to one of those."
+            f"{installed}). {_did_you_mean(name, platforms)}"
         )
     if not record.is_platform:
         raise PlatformOverrideError(
@@ -105,6 +106,22 @@ def _forced(report: DetectionReport, name: str) -> Resolution:
     return Resolution(name, f"{name}: forced by {PLATFORM_VARIABLE}={name}")
 
 
+def _did_you_mean(name: str, platforms: list[str]) -> str:
+    """Point at the platform the user probably meant, or at what to install."""
+    import difflib
+
+    folded = [platform for platform in platforms if platform.lower() == name.lower()]
+    close = folded or difflib.get_close_matches(name.lower(), platforms, n=1, cutoff=0.75)
+    if close:
+        return (
+            f"Did you mean {PLATFORM_VARIABLE}={close[0]}? Platform names are entry-point "
+            "names, written as installed."
+        )
+    return (
+        f"Install hwcore-{name.lower()} or set {PLATFORM_VARIABLE} to one of those."
+    )
+
+
 def _why(result: DetectionResult) -> str:
     return "; ".join(result.evidence)
 
@@ -119,18 +136,42 @@ def _ambiguous_message(results: list[DetectionResult], kind: str) -> str:
     return "\n".join(lines)
 
 
-def _none_message(report: DetectionReport) -> str:
-    platforms = [r for r in report.plugins if r.is_platform]
-    if not platforms:
-        head = "No hwcore platform plugin is installed."
-    elif any(r.error for r in platforms):
-        head = (
-            "No usable hwcore platform: some failed (see below) and none of the others "
-            "detected its hardware."
+def _none_message(report: DetectionReport) -> tuple[str, str]:
+    """(what went wrong, in a sentence or two; the whole message with the report)."""
+    head = _none_head(report)
+    return head, "\n".join([head, "Detection report:", report.render(), INSTALL_HINT])
+
+
+def _none_head(report: DetectionReport) -> str:
+    platforms = sorted((r for r in report.plugins if r.is_platform), key=lambda r: r.name)
+    left_out = [r for r in platforms if r.status is PluginStatus.EXCLUDED]
+    allowed = ",".join(report.allowlist or ())
+    if platforms and len(left_out) == len(platforms):
+        return (
+            f"{PLUGINS_VARIABLE}={allowed!r} leaves out every installed platform plugin "
+            f"({', '.join(r.name for r in platforms)}), so hwcore has no platform to run on; "
+            f"add one to {PLUGINS_VARIABLE} (e.g. {PLUGINS_VARIABLE}={allowed},"
+            f"{platforms[0].name}) or unset it."
         )
-    else:
-        head = "No hwcore platform detected its hardware, and no host-CPU fallback is installed."
-    return "\n".join([head, "Detection report:", report.render(), INSTALL_HINT])
+    if not platforms:
+        return "No hwcore platform plugin is installed."
+    if any(r.error and r.status is not PluginStatus.EXCLUDED for r in platforms):
+        return (
+            "No usable hwcore platform: some failed (see below) and none of the others "
+            "detected its hardware." + _left_out(left_out, allowed)
+        )
+    if left_out:
+        return "No hwcore platform detected its hardware." + _left_out(left_out, allowed)
+    return "No hwcore platform detected its hardware, and no host-CPU fallback is installed."
+
+
+def _left_out(left_out: list[PluginRecord], allowed: str) -> str:
+    if not left_out:
+        return ""
+    return (
+        f" {PLUGINS_VARIABLE}={allowed!r} leaves out {', '.join(r.name for r in left_out)}; "
+        "add the platform you need to it, or unset it."
+    )
 
 
 def plugin_error(record: PluginRecord, context: str) -> PluginError:

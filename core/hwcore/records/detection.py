@@ -73,7 +73,9 @@ class PluginRecord:
 
 @dataclass(frozen=True)
 class DetectionResult:
-    """One platform plugin's answer to ``detect_platform``, with its cost."""
+    """One platform plugin's answer to ``detect_platform``, with its cost and what it did
+    that it should not have: ``output`` it printed (captured), ``environment_changes`` it
+    made (undone), and whether it ``timed_out``."""
 
     plugin: str
     distribution: str
@@ -83,6 +85,9 @@ class DetectionResult:
     reason: str | None
     error: str | None
     seconds: float
+    output: str = ""
+    environment_changes: tuple[str, ...] = ()
+    timed_out: bool = False
 
     @property
     def evidence(self) -> tuple[str, ...]:
@@ -103,6 +108,9 @@ class DetectionResult:
             "reason": self.reason,
             "error": self.error,
             "milliseconds": round(self.seconds * 1000, 3),
+            "timed_out": self.timed_out,
+            "output": self.output,
+            "environment_changes": list(self.environment_changes),
         }
 
 

@@ -278,6 +278,8 @@ def test_selection_report_lists_the_platform_order_then_the_others(
         "    FAKE_MLA from pack-dist 2.0: invalid",
         "      - non-MLA not supported",
         f"  chosen: {SDPA}",
+        "  (checked against the backends' records; their classes were not imported: add "
+        "--verify to import them)",
     ]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -74,6 +75,8 @@ def test_text_view_lists_every_candidate_and_why(capsys: pytest.CaptureFixture[s
         "  other registered backends (not in the platform's order):",
         "    SLOW_ATTN from hwcore-acme 1.0: valid",
         f"  chosen: {SDPA}",
+        "  (checked against the backends' records; their classes were not imported: add "
+        "--verify to import them)",
     ]
 
 
@@ -164,3 +167,38 @@ def test_every_request_field_has_a_flag(capsys: pytest.CaptureFixture[str]) -> N
         "use_kv_connector": True, "kv_cache_dtype": "fp8",
     }
     assert code == 1  # nothing here runs all of that
+
+
+def test_verify_imports_the_classes_and_names_the_plugin_of_one_that_fails(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, data = _json(capsys, "--head-size", "128", "--verify")
+    selection = data["selection"]
+    assert selection["class_paths_imported"] is True
+    assert code == 1
+    assert selection["candidates"][0]["reasons"] == [
+        "class acme_attn.FastBackend does not import: ModuleNotFoundError: No module named "
+        "'acme_attn'"
+    ]
+    assert selection["candidates"][1]["valid"] is True  # TORCH_SDPA imports
+    assert selection["chosen"] is None
+    assert selection["error"] == (
+        "attention backend FAST_ATTN from plugin 'acme' (hwcore-acme 1.0) names the class "
+        "acme_attn.FastBackend, which does not import: ModuleNotFoundError: No module named "
+        "'acme_attn'. Reinstall hwcore-acme, install what its module needs, or report this to "
+        "its maintainers"
+    )
+
+
+def test_an_engine_loading_a_broken_class_gets_the_plugins_name() -> None:
+    from hwcore.errors import PluginContractError
+    from hwcore.records import AttentionRequest
+
+    platform = hwcore.current_platform()
+    request = AttentionRequest(head_size=128, dtype="bfloat16")
+    message = "attention backend FAST_ATTN from plugin 'acme'"
+    with pytest.raises(PluginContractError, match=f"^{re.escape(message)}") as raised:
+        platform.get_attn_backend(None, request)
+    assert (raised.value.plugin, raised.value.distribution) == ("acme", "hwcore-acme 1.0")
+    sdpa = platform.get_attn_backend("TORCH_SDPA", request)
+    assert sdpa.name == "TORCH_SDPA"

@@ -160,3 +160,78 @@ def test_python_dash_m_hwcore_prints_help():
     )
     assert process.returncode == 0
     assert "info" in process.stdout and "explain" in process.stdout and "check" in process.stdout
+
+
+MISBEHAVING = '''
+import os, time
+from hwcore.plugin_api import PlatformAbsent, hookimpl
+
+HWCORE_CONTRACT_VERSION = "2.0"
+
+@hookimpl
+def detect_platform():
+    {body}
+    return PlatformAbsent("never present")
+'''
+
+
+@pytest.mark.parametrize(
+    ("name", "body", "warning"),
+    [
+        ("chatty", 'print("scanning the bus")',
+         "hwcore plugin 'chatty' from hwcore-chatty 0.1.0 printed during detection"),
+        ("hangs", "time.sleep(30)",
+         "hwcore plugin 'hangs' from hwcore-hangs 0.1.0 was skipped: detect_platform did not "
+         "answer within 1 s (HWCORE_DETECT_TIMEOUT); hwcore went on without it."),
+        ("meddles", 'os.environ["CUDA_VISIBLE_DEVICES"] = "7"',
+         "hwcore plugin 'meddles' from hwcore-meddles 0.1.0 changed the environment during "
+         "detection (added CUDA_VISIBLE_DEVICES='7')"),
+    ],
+)
+def test_a_misbehaving_detector_leaves_info_json_whole_and_is_named(
+    hwcore_fake_site, name, body, warning
+):
+    import os
+    import time
+
+    hwcore_fake_site.add_distribution(
+        f"hwcore-{name}",
+        entry_points={"hwcore.platforms": {name: f"hwcore_{name}"}},
+        modules={f"hwcore_{name}.py": MISBEHAVING.format(body=body)},
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HWCORE_", "CUDA_"))}
+    env.update(PYTHONPATH=hwcore_fake_site.pythonpath(), HWCORE_DETECT_TIMEOUT="1",
+               HWCORE_PLUGINS=f"cpu,{name}")
+    started = time.perf_counter()
+    process = subprocess.run(
+        [sys.executable, "-m", "hwcore", "info", "--json"], capture_output=True, text=True,
+        env=env, timeout=60,
+    )
+    elapsed = time.perf_counter() - started
+    document = json.loads(process.stdout)  # stdout holds the JSON document alone
+    assert process.returncode == 0, process.stderr
+    assert document["platform"]["name"] == "cpu"
+    assert any(message.startswith(warning) for message in document["host_warnings"]), document
+    if name == "hangs":
+        assert elapsed < 1 + 1 + 5  # the deadline, a second, and an interpreter's start-up
+
+
+def test_plugins_says_why_a_plugin_is_excluded(capsys):
+    host_with(("acme", Acme()), ("zeta", Absent()), environ={"HWCORE_PLUGINS": "acme"})
+    assert main(["plugins"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[-2:] == [
+        "zeta         platform  hwcore-zeta 1.0              excluded",
+        "             why: left out by HWCORE_PLUGINS='acme'",
+    ]
+
+
+def test_explain_prints_the_report_once_when_no_platform_is_left(capsys):
+    host_with(("zeta", Absent()))
+    assert main(["explain"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out.count("platform hwcore-zeta") == 1  # the report, printed once
+    assert captured.err == (
+        "hwcore: error: No hwcore platform detected its hardware, and no host-CPU fallback is "
+        "installed.\n"
+    )

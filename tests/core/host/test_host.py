@@ -269,7 +269,7 @@ def test_allowlist_name_matching_nothing_warns_and_lists_what_exists(
     )
     expected = (
         "HWCORE_PLUGINS names acmee, which matches no installed hwcore plugin "
-        "(installed: acme, cpu); check the spelling."
+        "(installed: acme, cpu); check the spelling. Did you mean acme instead of acmee?"
     )
     with pytest.warns(HwcoreWarning, match=f"^{re.escape(expected)}$"):
         assert hwcore.current_platform().name == "acme"
@@ -481,3 +481,172 @@ def test_detection_is_given_the_hosts_environment_read_only(make_host, candidate
 
     make_host(candidate("chip", Reader()), environ={"CHIP_VISIBLE": "0"}).resolve()
     assert seen == {"value": "0", "write": "TypeError"}
+
+
+# ---------------------------------------------------- the allowlist, diagnosed right
+
+
+def test_an_allowlist_matching_nothing_is_ignored_with_one_warning(
+    make_host, candidate, fake_platform
+):
+    host = make_host(
+        candidate("cpu", fake_platform("cpu", fallback=True)),
+        candidate("acme", fake_platform("acme", present=False)),
+        environ={"HWCORE_PLUGINS": "nosuch"},
+    )
+    expected = (
+        "HWCORE_PLUGINS='nosuch' matches no installed hwcore plugin, so it is ignored and every "
+        "plugin loads; installed: acme, cpu."
+    )
+    with pytest.warns(HwcoreWarning, match=f"^{re.escape(expected)}$") as caught:
+        assert hwcore.current_platform().name == "cpu"
+    assert len(caught) == 1
+    assert host.report.allowlist is None
+    assert host.report.warnings == (expected,)
+
+
+def test_an_allowlist_without_any_platform_says_so(make_host, candidate, general, fake_platform):
+    class Pack:
+        HWCORE_CONTRACT_VERSION = "2.0"
+
+    make_host(
+        candidate("cpu", fake_platform("cpu", fallback=True)),
+        candidate("acme", fake_platform("acme")),
+        general("pack", Pack()),
+        environ={"HWCORE_PLUGINS": "pack"},
+    )
+    message = (
+        "HWCORE_PLUGINS='pack' leaves out every installed platform plugin (acme, cpu), so hwcore "
+        "has no platform to run on; add one to HWCORE_PLUGINS (e.g. HWCORE_PLUGINS=pack,acme) "
+        "or unset it."
+    )
+    with pytest.raises(NoPlatformError, match=f"^{re.escape(message)}\nDetection report:\n") as raised:
+        hwcore.get_plugin_manager()
+    assert raised.value.summary == message
+
+
+def test_an_allowlist_leaving_out_the_fallback_names_what_it_left_out(
+    make_host, candidate, fake_platform
+):
+    host = make_host(
+        candidate("cpu", fake_platform("cpu", fallback=True)),
+        candidate("acme", fake_platform("acme", present=False)),
+        environ={"HWCORE_PLUGINS": "acme"},
+    )
+    message = (
+        "No hwcore platform detected its hardware. HWCORE_PLUGINS='acme' leaves out cpu; add the "
+        "platform you need to it, or unset it."
+    )
+    with pytest.raises(NoPlatformError, match=f"^{re.escape(message)}\n"):
+        hwcore.get_plugin_manager()
+    record = host.report.plugin("cpu")
+    assert record is not None
+    assert (record.status, record.error) == (PluginStatus.EXCLUDED, "left out by HWCORE_PLUGINS='acme'")
+
+
+@pytest.mark.parametrize(
+    ("value", "hint"),
+    [
+        ("CPU", "Did you mean HWCORE_PLATFORM=cpu? Platform names are entry-point names, written as installed."),
+        ("acne", "Did you mean HWCORE_PLATFORM=acme? Platform names are entry-point names, written as installed."),
+        ("tpu", "Install hwcore-tpu or set HWCORE_PLATFORM to one of those."),
+    ],
+)
+def test_an_unknown_forced_platform_suggests_the_one_meant(
+    make_host, candidate, fake_platform, value, hint
+):
+    make_host(
+        candidate("cpu", fake_platform("cpu", fallback=True)),
+        candidate("acme", fake_platform("acme")),
+        environ={"HWCORE_PLATFORM": value},
+    )
+    message = f"HWCORE_PLATFORM={value} names no installed platform plugin (installed: acme, cpu). {hint}"
+    with pytest.raises(PlatformOverrideError, match=f"^{re.escape(message)}$"):
+        hwcore.get_plugin_manager()
+
+
+# -------------------------------------------- detection that misbehaves is contained
+
+
+class Loud(ChipPlatform):
+    @hwcore.hookimpl
+    def detect_platform(self):
+        import os
+        import sys
+
+        print("probing the chip bus")
+        print("firmware 7.1", file=sys.stderr)
+        os.environ["CHIP_PROBED"] = "1"
+        return super().detect_platform()
+
+
+def test_what_a_detector_prints_or_changes_is_captured_undone_and_named(
+    make_host, candidate, capfd, monkeypatch
+):
+    monkeypatch.delenv("CHIP_PROBED", raising=False)
+    host = make_host(candidate("chip", Loud()))
+    with pytest.warns(HwcoreWarning) as caught:
+        assert hwcore.current_platform().name == "chip"
+    printed = capfd.readouterr()
+    assert (printed.out, printed.err) == ("", "")
+    assert "CHIP_PROBED" not in __import__("os").environ
+    [result] = host.report.detections
+    assert result.output == "probing the chip bus\nfirmware 7.1\n"
+    assert result.environment_changes == ("added CHIP_PROBED='1'",)
+    assert [str(w.message) for w in caught] == [
+        "hwcore plugin 'chip' from hwcore-chip 1.0 printed during detection, which must print "
+        "nothing; hwcore captured it so it cannot mix with this command's output ('probing the "
+        "chip bus\\nfirmware 7.1'); report this to the maintainers of hwcore-chip",
+        "hwcore plugin 'chip' from hwcore-chip 1.0 changed the environment during detection "
+        "(added CHIP_PROBED='1'), which detection must not do; hwcore put it back; report this to "
+        "the maintainers of hwcore-chip",
+    ]
+
+
+def test_a_detector_that_hangs_is_left_behind_at_the_deadline(
+    make_host, candidate, fake_platform
+):
+    import threading
+    import time
+
+    release = threading.Event()
+
+    class Hangs(ChipPlatform):
+        @hwcore.hookimpl
+        def detect_platform(self):
+            release.wait(30)
+            return super().detect_platform()
+
+    host = make_host(
+        candidate("cpu", fake_platform("cpu", fallback=True)),
+        candidate("chip", Hangs()),
+        environ={"HWCORE_DETECT_TIMEOUT": "0.2"},
+    )
+    started = time.perf_counter()
+    try:
+        with pytest.warns(HwcoreWarning, match="did not answer within 0.2 s"):
+            assert hwcore.current_platform().name == "cpu"
+        assert time.perf_counter() - started < 1.5
+        chip = next(d for d in host.report.detections if d.plugin == "chip")
+        assert chip.timed_out
+        assert chip.error == (
+            "detect_platform did not answer within 0.2 s (HWCORE_DETECT_TIMEOUT); hwcore went on "
+            "without it"
+        )
+    finally:
+        release.set()
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "soon", "inf"])
+def test_a_bad_detection_deadline_is_an_error_naming_the_variable(
+    make_host, candidate, fake_platform, value
+):
+    make_host(candidate("cpu", fake_platform("cpu", fallback=True)),
+              environ={"HWCORE_DETECT_TIMEOUT": value})
+    message = (
+        f"HWCORE_DETECT_TIMEOUT={value!r} is not a number of seconds above 0; set it to how long "
+        "one platform's detection may take, e.g. HWCORE_DETECT_TIMEOUT=10, or unset it for the "
+        "default of 5 s."
+    )
+    with pytest.raises(PlatformOverrideError, match=f"^{re.escape(message)}$"):
+        hwcore.get_plugin_manager()

@@ -47,4 +47,7 @@ def test_report_renders_each_plugin_and_the_decision():
         "reason": "NVML library not found",
         "error": None,
         "milliseconds": 1.2,
+        "timed_out": False,
+        "output": "",
+        "environment_changes": [],
     }

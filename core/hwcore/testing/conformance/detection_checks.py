@@ -36,28 +36,6 @@ def answer_problem(target: PluginUnderTest, answer: object) -> str | None:
     return None
 
 
-def environment_changes(before: Mapping[str, str], after: Mapping[str, str]) -> list[str]:
-    """``["added FOO='1'", "removed BAR", "changed BAZ from 'a' to 'b'"]``, sorted by name."""
-    changes = []
-    for name in sorted(set(before) | set(after)):
-        if name not in before:
-            changes.append(f"added {name}={after[name]!r}")
-        elif name not in after:
-            changes.append(f"removed {name}")
-        elif before[name] != after[name]:
-            changes.append(f"changed {name} from {before[name]!r} to {after[name]!r}")
-    return changes
-
-
-def restore_environment(snapshot: Mapping[str, str]) -> None:
-    """Put ``os.environ`` back as it was, so one defect does not leak into later tests."""
-    for name in [name for name in os.environ if name not in snapshot]:
-        del os.environ[name]
-    for name, value in snapshot.items():
-        if os.environ.get(name) != value:
-            os.environ[name] = value
-
-
 def run_detection_probe(target: PluginUnderTest, environ: Mapping[str, str]) -> dict[str, Any]:
     """Load and detect ``target`` in a fresh interpreter; its side-effect report."""
     with tempfile.TemporaryDirectory() as folder:

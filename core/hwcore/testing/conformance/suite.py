@@ -25,6 +25,7 @@ import pytest
 from hwcore.errors import HwcoreError, InvalidConfigError
 from hwcore.hookspecs import PLATFORM_ARGUMENT
 from hwcore.host import HostPluginManager
+from hwcore.host.isolation import environment_changes, restore_environment
 from hwcore.records import (
     AttentionRequest,
     CacheConfig,
@@ -466,8 +467,8 @@ def _detect_with_changes(
         )
     finally:
         after = dict(os.environ)
-        detection_checks.restore_environment(before)
-    return answer, detection_checks.environment_changes(before, after)
+        restore_environment(before)
+    return answer, environment_changes(before, after)
 
 
 def _positional(operation: Any) -> Any:
