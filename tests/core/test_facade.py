@@ -7,6 +7,7 @@ import re
 import pytest
 
 import hwcore
+from hwcore.distributed import InvalidProcessGroupError
 from hwcore.host import Candidate, Host, install_host
 from hwcore.records import (
     AttentionRequest,
@@ -150,10 +151,13 @@ def test_dynamic_questions_go_through_the_hooks(platform):
     assert platform.log_warnings() == ["chip 1 runs hot"]
     assert platform.is_fully_connected([1, 3]) is True  # every visible device: the record says
     assert platform.is_fully_connected([1, 5]) is False  # device 5 is not visible: unknown
+    # A plugin that leaves the process group out gets the core's: it checks its arguments
+    # before any connection is made.
     with pytest.raises(
-        NotImplementedError,
+        InvalidProcessGroupError,
         match=re.escape(
-            "platform 'acme' (hwcore-acme 1.0) does not implement stateless_init_device_torch_dist_pg"
+            "timeout=None is not a positive datetime.timedelta: pass e.g. "
+            "datetime.timedelta(seconds=60); it bounds how long a collective waits for a peer"
         ),
     ):
         platform.stateless_init_device_torch_dist_pg("gloo", None, 0, 1, None)
