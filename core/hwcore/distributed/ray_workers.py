@@ -16,6 +16,7 @@ Ray is imported only inside these functions: ``pip install 'hwcore[ray]'``.
 from __future__ import annotations
 
 import datetime
+import importlib
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -270,7 +271,7 @@ def start_workers(
 
 def _import_ray() -> ModuleType:
     try:
-        import ray
+        ray = importlib.import_module("ray")
     except ImportError as error:
         raise PlacementError(
             "Ray placement needs Ray, which is not installed: pip install 'hwcore[ray]'"
