@@ -126,6 +126,12 @@ record("communicator", current_platform.get_device_communicator_cls())
 host, device = torch.arange(24.0).reshape(4, 2, 3), torch.zeros(4, 2, 3)
 current_platform.insert_blocks_to_device(host, device, torch.tensor([2, 0]), torch.tensor([1, 3]))
 record("copied", [device[1].equal(host[2]), device[3].equal(host[0]), device[0].sum().item()])
+record("dtype_refusal", error_of(lambda: current_platform.check_if_supports_dtype(torch.float64)))
+record("checks", [current_platform.check_max_model_len(128),
+                  current_platform.verify_quantization("fp8"),
+                  current_platform.verify_model_arch("LlamaForCausalLM"),
+                  current_platform.log_warnings(),
+                  type(current_platform.inference_mode()).__name__])
 """,
         {"HWCORE_SIMULATED_DEVICES": "2", "HWCORE_SIMULATED_VISIBLE_DEVICES": "1,0"},
     )
@@ -160,6 +166,9 @@ record("copied", [device[1].equal(host[2]), device[3].equal(host[0]), device[0].
         "communicator": "vllm.distributed.device_communicators.base_device_communicator."
                         "DeviceCommunicatorBase",
         "copied": [True, True, 0.0],
+        "dtype_refusal": ["ValueError", "float64 is not supported on simulated; use one of: "
+                                        "bfloat16, float16, float32"],
+        "checks": [128, None, None, None, "inference_mode"],
     }
     assert ("hwcore's platform 'simulated' adjusted cache.block_size None -> 16 (vLLM's "
             "cache_config.block_size): SIMULATED_PAGED stores 16 tokens per block") in run.stdout

@@ -63,8 +63,9 @@ class Binding:
 
     @property
     def source(self) -> str:
-        """vLLM's name for the value, for messages: ``"cache_config.block_size"``."""
-        return f"{self.owner}.{self.attribute}"
+        """vLLM's name for the value, for messages: ``"cache_config.block_size"`` (just the
+        owner when the value is whether vLLM has the owner at all)."""
+        return f"{self.owner}.{self.attribute}" if self.attribute else self.owner
 
 
 @dataclass(frozen=True)
@@ -369,7 +370,7 @@ _COMPILATION = [
                    "fuse_rope_kvcache", "fuse_rope_kvcache_cat_mla")),
 ]
 _OPTIONAL_PARTS = [
-    _fixed("lora.enabled", "lora_config", "(present)", lambda lora: True,
+    _fixed("lora.enabled", "lora_config", "", lambda lora: True,
            "vLLM makes its LoRA config from --enable-lora when it makes the config",
            missing=False),
     _plain("lora.max_loras", "lora_config", "max_loras"),

@@ -283,7 +283,7 @@ def test_a_field_vllm_derives_from_the_model_is_refused_before_anything_is_writt
 @pytest.mark.parametrize(("field", "old", "new", "source", "why"), [
     ("parallel.tensor_parallel_size", 1, 2, "parallel_config.tensor_parallel_size",
      "vLLM sizes its process groups from it when it makes the config"),
-    ("lora.enabled", False, True, "lora_config.(present)",
+    ("lora.enabled", False, True, "lora_config",
      "vLLM makes its LoRA config from --enable-lora when it makes the config"),
     ("speculative.method", None, "eagle", "speculative_config.method",
      "this vLLM config has no speculative_config"),

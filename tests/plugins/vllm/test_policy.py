@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+import hwcore
 from hwcore import NoPlatformError
 from hwcore_vllm.policy import (
     PLATFORM_QUALNAME,
@@ -179,8 +180,6 @@ def test_hwcores_real_resolution_errors_decline(hwcore_host):
     # Two accelerators at once: the host's AmbiguousPlatformError, through hwcore's facade.
     hwcore_host.add_platform(RecordPlatform(platform_info("alpha")), "alpha")
     hwcore_host.add_platform(RecordPlatform(platform_info("beta")), "beta")
-    import hwcore
-
     decision = evaluate({}, hwcore.current_platform, {})
     assert not decision.activate and decision.warning
     assert decision.message.startswith("hwcore-vllm declines: hwcore has no platform to give "
