@@ -132,6 +132,8 @@ record("checks", [current_platform.check_max_model_len(128),
                   current_platform.verify_model_arch("LlamaForCausalLM"),
                   current_platform.log_warnings(),
                   type(current_platform.inference_mode()).__name__])
+from hwcore_vllm.platform import _require_torch_device_type
+record("device_type_refusal", error_of(lambda: _require_torch_device_type("mychip")))
 """,
         {"HWCORE_SIMULATED_DEVICES": "2", "HWCORE_SIMULATED_VISIBLE_DEVICES": "1,0"},
     )
@@ -169,6 +171,14 @@ record("checks", [current_platform.check_max_model_len(128),
         "dtype_refusal": ["ValueError", "float64 is not supported on simulated; use one of: "
                                         "bfloat16, float16, float32"],
         "checks": [128, None, None, None, "inference_mode"],
+        "device_type_refusal": [
+            "ValueError",
+            "hwcore's platform 'simulated' (hwcore-simulated 0.1.0) has device_type 'mychip', "
+            "which is not a torch device type, and vLLM builds torch.device(device_type); its "
+            "PlatformInfo.device_type must be one (Expected one of cpu, cuda, ipu, xpu, mkldnn, "
+            "opengl, opencl, ideep, hip, ve, fpga, maia, xla, lazy, vulkan, mps, meta, hpu, mtia, "
+            "privateuseone device type at start of device string: mychip)",
+        ],
     }
     assert ("hwcore's platform 'simulated' adjusted cache.block_size None -> 16 (vLLM's "
             "cache_config.block_size): SIMULATED_PAGED stores 16 tokens per block") in run.stdout

@@ -233,6 +233,20 @@ class HwcorePlatform(Platform):  # type: ignore[misc]  # vLLM ships no type info
         torch.manual_seed(seed)  # seeds every device type torch knows
 
 
+def _require_torch_device_type(device_type: str) -> None:
+    # vLLM builds torch.device(device_type) for its DeviceConfig; say so here, naming the
+    # platform, rather than let that fail inside vLLM's config code.
+    try:
+        torch.device(device_type)
+    except RuntimeError as error:
+        raise ValueError(
+            f"hwcore's platform {HWCORE.name!r} ({HWCORE.provider}) has device_type "
+            f"{device_type!r}, which is not a torch device type, and vLLM builds "
+            f"torch.device(device_type); its PlatformInfo.device_type must be one ({error})"
+        ) from error
+
+
+_require_torch_device_type(HWCORE.info.device_type)
 for _name, _value in class_attributes(HWCORE.info).items():
     setattr(HwcorePlatform, _name, _value)
 
