@@ -86,8 +86,8 @@ def request_from_selector(
         raise UntranslatableError(
             f"vLLM asks hwcore's platform {platform_name!r} for an attention backend with "
             f"{features}, which hwcore's AttentionRequest (hook contract {CONTRACT_VERSION}) "
-            "cannot express, so hwcore cannot choose a backend that supports it; turn that "
-            "off to run on this platform"
+            f"cannot express, so hwcore cannot choose a backend that supports it; turn "
+            f"{'those' if len(asked) > 1 else 'that'} off to run on this platform"
         )
     values = {name: fields[name] for name in SHARED_FIELDS if name in fields}
     if "attn_type" in values:  # vLLM's AttentionType is a str enum; hwcore wants its value

@@ -76,9 +76,9 @@ class Applied:
     source: str
 
     def describe(self, platform_name: str) -> str:
-        a = self.adjustment
-        return (f"hwcore's platform {platform_name!r} adjusted {a.field} {a.old!r} -> "
-                f"{a.new!r} (vLLM's {self.source}): {a.reason}")
+        change = self.adjustment
+        return (f"hwcore's platform {platform_name!r} adjusted {change.field} {change.old!r} -> "
+                f"{change.new!r} (vLLM's {self.source}): {change.reason}")
 
 
 # ------------------------------------------------------------------------ reading
@@ -105,6 +105,7 @@ def translate(vllm_config: Any) -> EngineConfig:
         if value is not _ABSENT:
             part, _, name = binding.field.partition(".")
             parts.setdefault(part, {})[name] = value
+    options = _read_options(vllm_config)
     try:
         return EngineConfig(
             model=ModelConfig(**parts.get("model", {})),
@@ -115,7 +116,7 @@ def translate(vllm_config: Any) -> EngineConfig:
             lora=LoRAConfig(**parts["lora"]),
             speculative=SpeculativeConfig(**parts["speculative"]),
             kv_transfer=KVTransferConfig(**parts["kv_transfer"]),
-            options=_read_options(vllm_config),
+            options=options,
         )
     except ValueError as error:
         raise UntranslatableError(

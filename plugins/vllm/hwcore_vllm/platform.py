@@ -41,7 +41,7 @@ HWCORE = hwcore.current_platform()
 """hwcore's active platform in this process, the one every answer comes from."""
 
 
-class HwcorePlatform(Platform):  # type: ignore[misc]  # vLLM ships no type information
+class HwcorePlatform(Platform):  # type: ignore[misc]  # vLLM is not installed where mypy runs
     """vLLM's platform for whatever hwcore resolved; class attributes from its record."""
 
     _enum = PlatformEnum.OOT

@@ -92,9 +92,12 @@ def test_a_field_hwcore_cannot_express_is_refused_naming_it_and_hwcores_request(
 def test_every_field_it_cannot_express_is_named_at_once():
     selector = SelectorConfig(head_size=64, dtype="bfloat16", kv_cache_dtype=None,
                               block_size=None, use_pcp=True, use_dcp=True)
-    message = ("with use_pcp=True (prefill context parallelism "
-               "(prefill_context_parallel_size > 1)) and use_dcp=True (decode context "
-               "parallelism (decode_context_parallel_size > 1)), which")
+    message = ("vLLM asks hwcore's platform 'mychip' for an attention backend with use_pcp=True "
+               "(prefill context parallelism (prefill_context_parallel_size > 1)) and "
+               "use_dcp=True (decode context parallelism (decode_context_parallel_size > 1)), "
+               "which hwcore's AttentionRequest (hook contract 2.0) cannot express, so hwcore "
+               "cannot choose a backend that supports it; turn those off to run on this "
+               "platform")
     with pytest.raises(UntranslatableError, match=re.escape(message)):
         translate(selector)
 
@@ -104,8 +107,10 @@ def test_a_field_a_later_vllm_adds_passes_at_its_default_and_is_refused_otherwis
               "block_size": None, "use_quantum_attention": False}
     defaults = {"use_quantum_attention": False}
     assert request_from_selector(fields, defaults, None, "mychip").head_size == 64
-    message = ("with use_quantum_attention=True (a selector field hwcore does not know), "
-               "which hwcore's AttentionRequest")
+    message = ("vLLM asks hwcore's platform 'mychip' for an attention backend with "
+               "use_quantum_attention=True (a selector field hwcore does not know), which "
+               "hwcore's AttentionRequest (hook contract 2.0) cannot express, so hwcore cannot "
+               "choose a backend that supports it; turn that off to run on this platform")
     with pytest.raises(UntranslatableError, match=re.escape(message)):
         request_from_selector({**fields, "use_quantum_attention": True}, defaults, None,
                               "mychip")
@@ -163,8 +168,12 @@ def test_a_hwcore_only_backend_vllm_has_no_name_for_is_an_error_naming_both():
 
 
 def test_a_name_vllm_keeps_without_a_class_is_an_error_too():
-    message = ("and vLLM's own MYCHIP_ATTN names no class it can run (vLLM keeps that name as a "
-               "tag, e.g. TORCH_SDPA for vision-encoder attention)")
+    message = (f"{CHOSE}, but vLLM cannot run it: that class is not a vLLM attention backend "
+               "(vllm.v1.attention.backend.AttentionBackend) and vLLM's own MYCHIP_ATTN names "
+               "no class it can run (vLLM keeps that name as a tag, e.g. TORCH_SDPA for "
+               "vision-encoder attention). Register a vLLM attention backend under the name "
+               "MYCHIP_ATTN (docs/vllm.md, 'Attention'), or select another of the platform's "
+               "backends, one vLLM can run, with --attention-backend")
     with pytest.raises(NotRunnableByVllmError, match=re.escape(message)):
         vllm_class_path(SPEC, REQUEST, "mychip", view(registered={"MYCHIP_ATTN": ""}))
 
@@ -196,7 +205,11 @@ def test_the_tutorial_plugin_unchanged_gets_the_clear_error(hwcore_host):
     message = ("hwcore's platform 'simulated' chose attention backend SIMULATED_PAGED "
                "(hwcore_simulated.backend.SimulatedPagedAttention) for head_size=64, "
                "dtype=bfloat16, kv_cache_dtype=auto, block_size=auto, num_heads=4, but vLLM "
-               "cannot run it: that class is not a vLLM attention backend")
+               "cannot run it: that class is not a vLLM attention backend "
+               "(vllm.v1.attention.backend.AttentionBackend) and vLLM has no attention backend "
+               "named SIMULATED_PAGED. Register a vLLM attention backend under the name "
+               "SIMULATED_PAGED (docs/vllm.md, 'Attention'), or select another of the "
+               "platform's backends, one vLLM can run, with --attention-backend")
     with pytest.raises(NotRunnableByVllmError, match=re.escape(message)):
         vllm_class_path(spec, request, platform.name, view())
 

@@ -180,8 +180,9 @@ def test_hwcores_real_resolution_errors_decline(hwcore_host):
     # Two accelerators at once: the host's AmbiguousPlatformError, through hwcore's facade.
     hwcore_host.add_platform(RecordPlatform(platform_info("alpha")), "alpha")
     hwcore_host.add_platform(RecordPlatform(platform_info("beta")), "beta")
+    with pytest.raises(hwcore.AmbiguousPlatformError) as raised:
+        hwcore.current_platform()
+    assert "alpha" in str(raised.value) and "beta" in str(raised.value)
     decision = evaluate({}, hwcore.current_platform, {})
-    assert not decision.activate and decision.warning
-    assert decision.message.startswith("hwcore-vllm declines: hwcore has no platform to give "
-                                       "vLLM: ")
-    assert "alpha" in decision.message and "beta" in decision.message
+    assert decision == Decision(False, "hwcore-vllm declines: hwcore has no platform to give "
+                                       f"vLLM: {raised.value}", warning=True)
