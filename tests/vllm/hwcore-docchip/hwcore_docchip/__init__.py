@@ -1,0 +1,3 @@
+"""hwcore-docchip: a backend written from hwcore's docs only (test data)."""
+
+from __future__ import annotations
