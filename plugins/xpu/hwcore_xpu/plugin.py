@@ -113,17 +113,3 @@ def get_attn_backend_priority(request: AttentionRequest) -> tuple[str, ...]:
     from hwcore_xpu.attention import backend_priority
 
     return backend_priority(request)
-
-
-# --------------------------------------------------------------------------- distributed
-
-
-@hookimpl
-def stateless_init_device_torch_dist_pg(
-    backend: str, prefix_store: Any, group_rank: int, group_size: int, timeout: Any
-) -> Any:
-    if backend != "xccl":
-        return None  # gloo and the rest: the core's
-    from hwcore_xpu.distributed import xccl_process_group
-
-    return xccl_process_group(prefix_store, group_rank, group_size, timeout)

@@ -92,13 +92,6 @@ def installed_torch_version() -> str | None:
         return None
 
 
-def xccl_available() -> bool:
-    """Whether the installed torch has the XCCL process-group backend (imports torch)."""
-    import torch.distributed
-
-    return bool(torch.distributed.is_available() and torch.distributed.is_xccl_available())
-
-
 def _properties(xpu: Any, index: int) -> TorchXpuDevice:
     properties = xpu.get_device_properties(index)
     return TorchXpuDevice(
@@ -113,20 +106,3 @@ def _properties(xpu: Any, index: int) -> TorchXpuDevice:
 def _optional_bool(properties: Any, name: str) -> bool | None:
     value = getattr(properties, name, None)
     return None if value is None else bool(value)
-
-
-def xccl_process_group(prefix_store: Any, group_rank: int, group_size: int, timeout: Any) -> Any:
-    """A ``ProcessGroup`` whose XPU backend is XCCL, outside torch's default group; the
-    caller has checked ``xccl_available()``. Built the way torch's ``new_group`` builds
-    its XCCL backend (``torch/distributed/distributed_c10d.py``)."""
-    import torch
-    from torch.distributed import ProcessGroup
-    from torch.distributed.distributed_c10d import ProcessGroupXCCL
-
-    options = ProcessGroupXCCL.Options()
-    options._timeout = timeout
-    backend = ProcessGroupXCCL(prefix_store, group_rank, group_size, options)
-    group = ProcessGroup(prefix_store, group_rank, group_size)
-    group._set_default_backend(ProcessGroup.BackendType.XCCL)
-    group._register_backend(torch.device("xpu"), ProcessGroup.BackendType.XCCL, backend)
-    return group

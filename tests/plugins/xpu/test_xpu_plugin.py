@@ -14,7 +14,6 @@ from hwcore.plugin_api import (
     Platform,
     UnsupportedDtypeError,
 )
-from hwcore_xpu import plugin
 
 A770_MESSAGE = (
     "Intel Arc A770 have bfloat16 accuracy known issue. You can use float16 instead by "
@@ -124,22 +123,20 @@ def test_free_memory_unknown_says_how_to_get_it(xpu_platform: Callable[..., Plat
         xpu_platform("B580").get_device_free_memory(0)
 
 
-def test_stateless_groups_other_than_xccl_are_left_to_the_core() -> None:
-    assert plugin.stateless_init_device_torch_dist_pg(
-        backend="gloo", prefix_store=None, group_rank=0, group_size=1, timeout=None) is None
-
-
-def test_xccl_without_an_xpu_build_of_torch_is_a_clear_error(
+def test_xccl_groups_are_the_cores_and_torch_without_xccl_names_the_fix(
     xpu_platform: Callable[..., Platform],
 ) -> None:
     torch = pytest.importorskip("torch")
     from datetime import timedelta
 
+    from hwcore.distributed import BackendUnavailableError
+
     platform = xpu_platform("Max1550")
-    with pytest.raises(ValueError, match=re.escape(
-        f"backend 'xccl' is not available: the installed torch ({torch.__version__}) was built "
-        "without XCCL. Install an XPU build of torch 2.8 or newer from the PyTorch XPU wheel "
-        "index, or use backend 'gloo' for CPU tensors."
+    with pytest.raises(BackendUnavailableError, match=re.escape(
+        f"the installed torch {torch.__version__} has no 'xccl' backend "
+        "(torch.distributed.is_xccl_available() is False), which platform 'xpu' needs for its "
+        "process groups: install torch 2.8 or newer built for Intel XPU (torch's xpu wheels; "
+        "IPEX is not needed)"
     )):
         platform.stateless_init_device_torch_dist_pg("xccl", None, 0, 2, timedelta(seconds=5))
 
