@@ -18,6 +18,10 @@ against them keeps working across minor versions.
   ``REFERENCE_BACKEND`` (its name), ``is_quantized_kv_cache``.
 * **Memory**: ``insert_blocks_to_device`` / ``swap_out_blocks_to_host`` (the core's
   validated block copies), ``imported_torch``, ``torch_memory_in_use``.
+* **Distributed**: ``DeviceCommunicator`` (the default communicator, to subclass for a
+  faster path), ``InvalidProcessGroupError``, ``BackendUnavailableError`` and
+  ``CollectiveError`` (what a platform's own ``stateless_init_device_torch_dist_pg`` or
+  communicator raises).
 * **Detection helpers**: ``map_visible_devices`` and its records (visibility variables),
   ``sysfs_root`` / ``dev_root`` (where ``/sys`` and ``/dev`` are).
 * **Units**: ``dtype_name``, ``format_bytes``.
@@ -60,6 +64,12 @@ if TYPE_CHECKING:
     from hwcore.attention.backend import AttentionBackend, write_kv_cache
     from hwcore.attention.selection import REFERENCE_BACKEND
     from hwcore.attention.torch_sdpa import TorchSDPABackend
+    from hwcore.distributed.communicator import DeviceCommunicator
+    from hwcore.distributed.errors import (
+        BackendUnavailableError,
+        CollectiveError,
+        InvalidProcessGroupError,
+    )
     from hwcore.facade import Platform
     from hwcore.memory.copy import insert_blocks_to_device, swap_out_blocks_to_host
     from hwcore.memory.usage import imported_torch, torch_memory_in_use
@@ -85,6 +95,11 @@ _LAZY = {
     "write_kv_cache": "hwcore.attention.backend",
     "REFERENCE_BACKEND": "hwcore.attention.selection",
     "Platform": "hwcore.facade",
+    "DeviceCommunicator": "hwcore.distributed.communicator",
+    **dict.fromkeys(
+        ("BackendUnavailableError", "CollectiveError", "InvalidProcessGroupError"),
+        "hwcore.distributed.errors",
+    ),
     "insert_blocks_to_device": "hwcore.memory.copy",
     "swap_out_blocks_to_host": "hwcore.memory.copy",
     "imported_torch": "hwcore.memory.usage",
@@ -122,15 +137,19 @@ __all__ = [
     "AttentionBackendError",
     "AttentionBackendSpec",
     "AttentionRequest",
+    "BackendUnavailableError",
     "CacheConfig",
+    "CollectiveError",
     "CompilationConfig",
     "ConfigAdjustment",
     "DeviceCapability",
+    "DeviceCommunicator",
     "DeviceInfo",
     "EngineConfig",
     "HwcoreError",
     "HwcoreWarning",
     "InvalidConfigError",
+    "InvalidProcessGroupError",
     "InvalidSelectedBackendError",
     "KVTransferConfig",
     "LoRAConfig",

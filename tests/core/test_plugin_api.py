@@ -36,9 +36,11 @@ def test_every_public_name_is_in_all():
 def test_all_is_locked():
     assert set(plugin_api.__all__) == {
         "CONTRACT_VERSION", "REFERENCE_BACKEND", "AttentionBackend", "AttentionBackendError",
-        "AttentionBackendSpec", "AttentionRequest", "CacheConfig", "CompilationConfig",
+        "AttentionBackendSpec", "AttentionRequest", "BackendUnavailableError", "CacheConfig",
+        "CollectiveError", "CompilationConfig", "DeviceCommunicator",
         "ConfigAdjustment", "DeviceCapability", "DeviceInfo", "EngineConfig", "HwcoreError",
-        "HwcoreWarning", "InvalidConfigError", "InvalidSelectedBackendError",
+        "HwcoreWarning", "InvalidConfigError", "InvalidProcessGroupError",
+        "InvalidSelectedBackendError",
         "KVTransferConfig", "LoRAConfig", "MemoryOpError", "ModelConfig",
         "NoValidBackendError", "ParallelConfig", "PhysicalDevice", "Platform", "PlatformAbsent",
         "PlatformInfo", "SchedulerConfig", "SpeculativeConfig", "TorchSDPABackend",
@@ -54,7 +56,7 @@ def test_importing_it_loads_no_torch_attention_or_memory_code():
     code = (
         "import sys, hwcore.plugin_api; "
         "print(sorted(m for m in sys.modules if m == 'torch' or m.startswith(('hwcore.attention', "
-        "'hwcore.memory', 'hwcore.records.config'))))"
+        "'hwcore.memory', 'hwcore.records.config', 'hwcore.distributed'))))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
