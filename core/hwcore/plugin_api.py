@@ -26,7 +26,8 @@ against them keeps working across minor versions.
   ``sysfs_root`` / ``dev_root`` (where ``/sys`` and ``/dev`` are).
 * **Units**: ``dtype_name``, ``format_bytes``.
 
-Importing this module is cheap: names beyond the detection records load on first use.
+Importing this module is cheap: names beyond ``hookimpl``, the detection records, the errors
+and the units load on first use.
 """
 
 from __future__ import annotations
@@ -52,13 +53,6 @@ from hwcore.records.detection import PlatformAbsent
 from hwcore.records.platform import DeviceInfo, PlatformInfo
 from hwcore.system_roots import dev_root, sysfs_root
 from hwcore.units import format_bytes
-from hwcore.visibility import (
-    PhysicalDevice,
-    Visibility,
-    VisibleDevice,
-    VisibleDevicesError,
-    map_visible_devices,
-)
 
 if TYPE_CHECKING:
     from hwcore.attention.backend import AttentionBackend, write_kv_cache
@@ -88,6 +82,13 @@ if TYPE_CHECKING:
         ValidatedConfig,
     )
     from hwcore.records.request import AttentionRequest
+    from hwcore.visibility import (
+        PhysicalDevice,
+        Visibility,
+        VisibleDevice,
+        VisibleDevicesError,
+        map_visible_devices,
+    )
 
 _LAZY = {
     "AttentionBackend": "hwcore.attention.backend",
@@ -99,6 +100,13 @@ _LAZY = {
     **dict.fromkeys(
         ("BackendUnavailableError", "CollectiveError", "InvalidProcessGroupError"),
         "hwcore.distributed.errors",
+    ),
+    **dict.fromkeys(
+        (
+            "PhysicalDevice", "Visibility", "VisibleDevice", "VisibleDevicesError",
+            "map_visible_devices",
+        ),
+        "hwcore.visibility",
     ),
     "insert_blocks_to_device": "hwcore.memory.copy",
     "swap_out_blocks_to_host": "hwcore.memory.copy",

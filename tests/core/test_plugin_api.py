@@ -56,7 +56,7 @@ def test_importing_it_loads_no_torch_attention_or_memory_code():
     code = (
         "import sys, hwcore.plugin_api; "
         "print(sorted(m for m in sys.modules if m == 'torch' or m.startswith(('hwcore.attention', "
-        "'hwcore.memory', 'hwcore.records.config', 'hwcore.distributed'))))"
+        "'hwcore.memory', 'hwcore.records.config', 'hwcore.distributed', 'hwcore.visibility'))))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

@@ -11,11 +11,11 @@ failure on stderr.
 from __future__ import annotations
 
 import os
-import signal
 import sys
 
-EXIT_STDOUT_CLOSED = 128 + signal.SIGPIPE
-"""141 on Linux: the status of a process that SIGPIPE ended, as a shell reports it."""
+EXIT_STDOUT_CLOSED = 141
+"""128 + SIGPIPE (13 on Linux): the status of a process that SIGPIPE ended, as a shell
+reports it. A constant, because importing ``signal`` costs every command start-up time."""
 
 
 def stop_writing_to_closed_stdout() -> int:

@@ -88,7 +88,9 @@ class VersionAction(argparse.Action):
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
-    """The parser; only ``command``'s module is imported to add its own options."""
+    """The parser. Given a subcommand, only that subcommand's parser is built and only its
+    module imported: every parser built costs each run start-up time, and the others
+    could not match. Without one, every subcommand is there for the help."""
     parser = CommandParser(
         prog="hwcore",
         description="The hardware-platform layer: what is installed, detected and chosen.",
@@ -96,6 +98,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--version", action=VersionAction)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (module_name, help_text) in SUBCOMMANDS.items():
+        if command in SUBCOMMANDS and name != command:
+            continue
         sub = subparsers.add_parser(name, help=help_text, description=help_text)
         sub.add_argument("--json", action="store_true", help="print one JSON document")
         sub.add_argument("--debug", action="store_true", help="show tracebacks of failures")
@@ -121,6 +125,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _main(argv: list[str]) -> int:
     command = next((arg for arg in argv if not arg.startswith("-")), None)
+    if command is not None and {"-h", "--help"} & set(argv[: argv.index(command)]):
+        command = None  # hwcore's own help, listing every subcommand
     with warnings_as_lines():
         try:
             parser = build_parser(command)

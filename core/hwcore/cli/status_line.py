@@ -7,7 +7,6 @@ a pipe or a log file a rewritten line would be noise, and the step results say t
 
 from __future__ import annotations
 
-import shutil
 from typing import TextIO
 
 CLEAR_LINE = "\r\x1b[K"
@@ -29,6 +28,8 @@ class StatusLine:
     def show(self, text: str) -> None:
         if self._stream is None:
             return
+        import shutil  # here, not at the top: it costs every command ~10 ms of start-up
+
         # One column short of the width: a line that wraps cannot be rewritten in place.
         width = max(shutil.get_terminal_size().columns - 1, 10)
         self._stream.write(CLEAR_LINE + text[:width])
