@@ -282,14 +282,7 @@ def _select_backend(context: CheckContext) -> StepOutput:
     from hwcore.records import AttentionRequest
 
     platform, config = _require(context.platform), _require(context.config)
-    request = AttentionRequest(
-        head_size=config.model.head_size,
-        dtype=context.dtype_name,
-        kv_cache_dtype=config.cache.cache_dtype,
-        block_size=config.cache.block_size,
-        use_mla=config.model.use_mla,
-        num_heads=config.model.num_attention_heads,
-    )
+    request = AttentionRequest.for_config(config, context.dtype_name)
     context.backend_path = platform.get_attn_backend_cls(context.args.backend, request)
     backend_cls = platform.get_attn_backend(context.args.backend, request)
     how = "selected with --backend" if context.args.backend else "chosen by the platform"

@@ -7,9 +7,12 @@ contract bump: every field after ``dtype`` has a default.
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from hwcore.dtypes import dtype_name
+
+if TYPE_CHECKING:
+    from hwcore.records.config import EngineConfig
 
 ATTENTION_TYPES = ("decoder", "encoder", "encoder_only", "encoder_decoder")
 _FLAGS = (
@@ -94,6 +97,29 @@ class AttentionRequest(_RequestFields):
             cls, head_size, dtype_name(dtype), kv_name, block_size, use_mla, has_sink,
             use_sparse, use_mm_prefix, attn_type, has_sliding_window, use_non_causal,
             use_batch_invariant, use_kv_connector, num_heads,
+        )
+
+    @classmethod
+    def for_config(cls, config: EngineConfig, dtype: Any) -> AttentionRequest:
+        """The request of the model's decoder layers under ``config``, on one rank of its
+        tensor-parallel group, in ``dtype`` (the model dtype once ``"auto"`` is resolved).
+
+        Head size, KV-cache dtype, block size, MLA and the multimodal prefix come from
+        the config; ``num_heads`` is the query heads per rank
+        (``num_attention_heads // tensor_parallel_size``); ``use_kv_connector`` is set when
+        a KV-transfer connector is configured. A platform's ``check_and_update_config``
+        uses it to ask its own selection which backend the config will run.
+        """
+        model = config.model
+        return cls(
+            head_size=model.head_size,
+            dtype=dtype,
+            kv_cache_dtype=config.cache.cache_dtype,
+            block_size=config.cache.block_size,
+            use_mla=model.use_mla,
+            use_mm_prefix=model.is_mm_prefix_lm,
+            use_kv_connector=config.kv_transfer.connector is not None,
+            num_heads=max(1, model.num_attention_heads // config.parallel.tensor_parallel_size),
         )
 
     def describe(self) -> str:

@@ -149,18 +149,7 @@ def check_and_update_config(config: EngineConfig, platform: Platform) -> list[Co
     )
 
     def choose_backend(config: EngineConfig, dtype: str) -> AttentionBackendSpec:
-        request = AttentionRequest(
-            head_size=config.model.head_size,
-            dtype=dtype,
-            kv_cache_dtype=config.cache.cache_dtype,
-            block_size=config.cache.block_size,
-            use_mla=config.model.use_mla,
-            use_kv_connector=config.kv_transfer.connector is not None,
-            num_heads=max(
-                1, config.model.num_attention_heads // config.parallel.tensor_parallel_size
-            ),
-        )
-        return platform.get_attn_backend_spec(None, request)
+        return platform.get_attn_backend_spec(None, AttentionRequest.for_config(config, dtype))
 
     return adjust_config(config, setup, choose_backend)
 

@@ -54,3 +54,28 @@ def test_describe_shows_what_differs_from_the_defaults():
 def test_validation_names_the_field(fields, message):
     with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
         AttentionRequest(**{"head_size": 128, "dtype": "bfloat16", **fields})
+
+
+def test_for_config_asks_for_the_models_decoder_layers_on_one_rank():
+    from hwcore.records import (
+        CacheConfig,
+        EngineConfig,
+        KVTransferConfig,
+        ModelConfig,
+        ParallelConfig,
+    )
+
+    config = EngineConfig(
+        model=ModelConfig(head_size=576, num_attention_heads=128, num_kv_heads=1, use_mla=True,
+                          is_mm_prefix_lm=True),
+        cache=CacheConfig(block_size=64, cache_dtype="fp8"),
+        parallel=ParallelConfig(tensor_parallel_size=8),
+        kv_transfer=KVTransferConfig(connector="NixlConnector"),
+    )
+    assert AttentionRequest.for_config(config, torch.bfloat16) == AttentionRequest(
+        head_size=576, dtype="bfloat16", kv_cache_dtype="fp8", block_size=64, use_mla=True,
+        use_mm_prefix=True, use_kv_connector=True, num_heads=16,
+    )
+    assert AttentionRequest.for_config(EngineConfig(), "float16") == AttentionRequest(
+        head_size=128, dtype="float16", num_heads=32,
+    )

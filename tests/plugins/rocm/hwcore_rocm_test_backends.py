@@ -32,7 +32,7 @@ VENDOR_BACKENDS = [
     _spec("TRITON_ATTN", dtypes=ANY_FLOAT, block_sizes=(16,),
           kv_cache_dtypes=(*FP8_KV, "int4_per_token_head", "int8_per_token_head",
                            "fp8_per_token_head"),
-          attn_types=("decoder", "encoder", "encoder_only", "encoder_decoder")),
+          attn_types=("decoder", "encoder", "encoder_only", "encoder_decoder"), mm_prefix=True),
     _spec("TRITON_MLA", mla=True, dtypes=HALF, block_sizes=(16,)),
     _spec("ROCM_AITER_MLA", mla=True, dtypes=HALF, block_sizes=(1,), default_block_size=1),
 ]

@@ -16,6 +16,7 @@ from hwcore.plugin_api import (
     InvalidConfigError,
     KVTransferConfig,
     ModelConfig,
+    NoValidBackendError,
     ParallelConfig,
     Platform,
 )
@@ -184,15 +185,45 @@ def test_aiter_ops_need_aiter_where_it_runs(
 
 
 def test_multimodal_prefix_models_stop_chunking_their_input(
-    rocm_platform: Callable[..., Platform],
+    rocm_platform: Callable[..., Platform], vendor_backends: object
 ) -> None:
-    platform = rocm_platform("8xMI300X")
+    # The config is checked against the backend its layers will get: one with full
+    # attention over a multimodal prefix (TRITON_ATTN here; hwcore's TORCH_SDPA has none).
+    platform = rocm_platform("8xMI300X", plugins=[vendor_backends])
     config = EngineConfig(model=ModelConfig(is_mm_prefix_lm=True))
     assert ConfigAdjustment(
         "scheduler.disable_chunked_mm_input", False, True,
         "the model attends bidirectionally over multimodal prefixes, which must not be split "
         "across scheduler steps",
     ) in adjustments(platform, config)
+
+
+def test_a_multimodal_prefix_model_without_a_backend_for_it_is_refused_naming_each(
+    rocm_platform: Callable[..., Platform],
+) -> None:
+    platform = rocm_platform("8xMI300X")
+    config = EngineConfig(model=ModelConfig(is_mm_prefix_lm=True))
+    with pytest.raises(NoValidBackendError, match=re.escape(
+        "No valid attention backend for cuda (platform 'rocm', hwcore-rocm 0.1.0; checked for "
+        "device 0 (AMD Instinct MI300X, compute capability 9.4), the weakest of 8 visible "
+        "devices) with head_size=128, dtype=bfloat16, kv_cache_dtype=auto, block_size=auto, "
+        "use_mm_prefix=True, num_heads=32. Reasons:\n"
+        "  ROCM_ATTN: not registered by any installed plugin (provided by e.g. a plugin "
+        "wrapping vLLM's ROCm paged-attention kernels (vllm._rocm_C))\n"
+        "  TRITON_ATTN: not registered by any installed plugin (provided by e.g. a plugin with "
+        "Triton attention kernels (triton))\n"
+        "  TURBOQUANT: not registered by any installed plugin (provided by e.g. a plugin with "
+        "the TurboQuant KV-cache attention kernels)\n"
+        "  ROCM_OCTAVE: not registered by any installed plugin (provided by e.g. a plugin with "
+        "vLLM's Octave attention kernels for ROCm)\n"
+        "  ULTRAQUANT: not registered by any installed plugin (provided by e.g. a plugin with "
+        "the UltraQuant 4-bit KV-cache attention kernels)\n"
+        "  TORCH_SDPA: partial multimodal token full attention not supported\n"
+        "Change what the reasons name: the dtype, KV-cache dtype, block size or head size to "
+        "one a backend supports, install a missing package or plugin, or select a backend "
+        "explicitly"
+    )):
+        platform.check_and_update_config(config)
 
 
 def test_an_option_that_attention_selection_would_ignore_is_an_error(
