@@ -37,6 +37,8 @@ VLLM_PINS = str(ROOT / "constraints" / "vllm-0.33.txt")
 VLLM_TEST_DISTRIBUTIONS = [
     ROOT,
     ROOT / "plugins" / "cpu",
+    ROOT / "plugins" / "cuda",  # for the priority parity with vLLM's source (no NVML needed)
+    ROOT / "plugins" / "rocm",
     ROOT / "plugins" / "vllm",
     ROOT / "docs" / "tutorial" / "hwcore-simulated",
     ROOT / "tests" / "vllm" / "hwcore-docchip",
