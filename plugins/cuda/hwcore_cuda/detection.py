@@ -21,6 +21,9 @@ from hwcore_cuda.backend_hints import PROVIDER_HINTS
 from hwcore_cuda.inventory import VARIABLE, Inventory, NoGpu
 
 PLATFORM_NAME = "cuda"
+MIXED_MODELS = "mixed GPU models"
+"""The detail naming every GPU model of a node that has more than one (all of its GPUs,
+visible or not); ``log_warnings`` reads it instead of asking NVML again."""
 
 
 def describe(found: Inventory | NoGpu, environ: Mapping[str, str]) -> PlatformInfo | PlatformAbsent:
@@ -126,6 +129,9 @@ def _visibility_evidence(visibility: Visibility, environ: Mapping[str, str]) -> 
 
 def _details(found: Inventory) -> tuple[tuple[str, str], ...]:
     details = [("detected with", found.source), ("physical GPUs", str(len(found.gpus)))]
+    models = sorted({gpu.name for gpu in found.gpus})
+    if len(models) > 1:
+        details.append((MIXED_MODELS, ", ".join(models)))
     if found.driver_version is not None:
         details.append(("driver version", found.driver_version))
     if found.cuda_driver_version is not None:

@@ -44,16 +44,11 @@ def log_warnings(platform: Platform) -> list[str]:
     # NVML lists GPUs in PCI bus order but CUDA defaults to fastest-first, so on a node with
     # mixed models CUDA_VISIBLE_DEVICES=0 may name another GPU for CUDA than for NVML: the
     # whole node counts, not only the GPUs this process sees.
-    if platform.environ.get("CUDA_DEVICE_ORDER") == "PCI_BUS_ID":
-        return []
-    found = inventory.probe(TEGRA_ROOT)
-    if isinstance(found, inventory.NoGpu):
-        return []
-    names = sorted({gpu.name for gpu in found.gpus})
-    if len(names) < 2:
+    mixed = dict(platform.info.details).get(detection.MIXED_MODELS)
+    if mixed is None or platform.environ.get("CUDA_DEVICE_ORDER") == "PCI_BUS_ID":
         return []
     return [
-        f"this node mixes GPU models ({', '.join(names)}) and CUDA_DEVICE_ORDER is not "
+        f"this node mixes GPU models ({mixed}) and CUDA_DEVICE_ORDER is not "
         "PCI_BUS_ID, so CUDA may number the GPUs differently from NVML; set "
         "CUDA_DEVICE_ORDER=PCI_BUS_ID before starting the engine"
     ]

@@ -14,7 +14,7 @@ import hwcore_cpu.plugin
 from hwcore.errors import UnusablePlatformError
 from hwcore.host import Candidate, Host
 from hwcore.plugin_api import DeviceCapability
-from hwcore_cuda import plugin
+from hwcore_cuda import nvml, plugin
 
 H100 = "NVIDIA H100 80GB HBM3"
 H100_MEMORY = 81559 << 20
@@ -220,6 +220,21 @@ def test_a_mixed_node_warns_even_when_visibility_shows_one_gpu(
     assert cuda_platform("A100+H100", environ={"CUDA_VISIBLE_DEVICES": "0"}).log_warnings() == [
         MIXED_WARNING
     ]
+
+
+def test_the_warning_comes_from_the_detected_record_without_asking_nvml_again(
+    cuda_platform: CudaPlatform, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    platform = cuda_platform("A100+H100", environ={"CUDA_VISIBLE_DEVICES": "0"})
+    assert dict(platform.info.details)["mixed GPU models"] == (
+        "NVIDIA A100-SXM4-80GB, NVIDIA H100 80GB HBM3"
+    )
+
+    def asked_again() -> None:
+        raise AssertionError("log_warnings read NVML again")
+
+    monkeypatch.setattr(nvml, "read_device_table", asked_again)
+    assert platform.log_warnings() == [MIXED_WARNING]
 
 
 # ----------------------------------------------------------------- memory and links
