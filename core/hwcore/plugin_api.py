@@ -48,6 +48,7 @@ from hwcore.errors import (
     UnsupportedDtypeError,
 )
 from hwcore.hookspecs import CONTRACT_VERSION
+from hwcore.records import LAZY as _LAZY_RECORDS
 from hwcore.records.capability import DeviceCapability
 from hwcore.records.detection import PlatformAbsent
 from hwcore.records.platform import DeviceInfo, PlatformInfo
@@ -112,16 +113,7 @@ _LAZY = {
     "swap_out_blocks_to_host": "hwcore.memory.copy",
     "imported_torch": "hwcore.memory.usage",
     "torch_memory_in_use": "hwcore.memory.usage",
-    "AttentionBackendSpec": "hwcore.records.attention",
-    "AttentionRequest": "hwcore.records.request",
-    **dict.fromkeys(
-        (
-            "CacheConfig", "CompilationConfig", "ConfigAdjustment", "EngineConfig",
-            "KVTransferConfig", "LoRAConfig", "ModelConfig", "ParallelConfig",
-            "SchedulerConfig", "SpeculativeConfig", "ValidatedConfig",
-        ),
-        "hwcore.records.config",
-    ),
+    **_LAZY_RECORDS,  # the attention request and spec, the engine config and its parts
 }
 
 
