@@ -48,9 +48,14 @@ def main() -> int:
     results["device_facts"] = check_device_facts(results["detection"]["devices"])
     results["reference_attention"] = check_reference_attention()
     results["block_copies"] = measure_block_copies()
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
-    print(f"wrote {RESULTS}")
+    return write_results(results, RESULTS)
+
+
+def write_results(results: dict[str, Any], path: Path) -> int:
+    """Write ``results`` as JSON to ``path``, print which steps failed; the exit status."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"wrote {path}")
     failed = [name for name, part in results.items() if not part.get("ok", True)]
     if failed:
         print(f"FAILED: {', '.join(failed)}")

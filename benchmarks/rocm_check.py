@@ -41,15 +41,7 @@ def main() -> int:
     results["reference_attention"] = gpu_check.check_reference_attention()
     results["block_copies"] = gpu_check.measure_block_copies()
     results["hwcore_check"] = check_cli()
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
-    print(f"wrote {RESULTS}")
-    failed = [name for name, part in results.items() if not part.get("ok", True)]
-    if failed:
-        print(f"FAILED: {', '.join(failed)}")
-        return 1
-    print("all checks passed")
-    return 0
+    return gpu_check.write_results(results, RESULTS)
 
 
 def _why_no_gpu() -> str | None:
